@@ -1,0 +1,2 @@
+/** Workload blueprints (cdk8s). One export line per blueprint. */
+export {};

@@ -1,0 +1,18 @@
+/**
+ * The example platform: what a company running untrusted and trusted workloads side by side would
+ * deploy. `npm run synth` writes it to dist/.
+ */
+import { App, Chart } from 'cdk8s';
+import { KataRuntime } from '../../lib/sandbox';
+import { KataRuntimeClasses } from '../../lib/cluster';
+
+/** The runtimes the platform's Kata node pools serve. */
+export const PLATFORM_RUNTIMES = [KataRuntime.QEMU, KataRuntime.QEMU_RUNTIME_RS, KataRuntime.CLOUD_HYPERVISOR];
+
+/** Builds the platform app (charts only; the caller synthesizes). */
+export function buildApp(outdir = 'dist'): App {
+  const app = new App({ outdir });
+  const cluster = new Chart(app, 'cluster', { disableResourceNameHashes: true });
+  new KataRuntimeClasses(cluster, 'runtime-classes', { runtimes: PLATFORM_RUNTIMES });
+  return app;
+}

@@ -1,0 +1,7 @@
+/** The subcommands of the `kata-blueprints` CLI. Each module adds its own command to the program. */
+import { Command } from 'commander';
+
+/** Adds every subcommand to `program`. */
+export function registerCommands(program: Command): void {
+  void program;
+}

@@ -1,0 +1,41 @@
+#!/usr/bin/env node
+/** The `kata-blueprints` command. */
+import { Command } from 'commander';
+import { registerCommands } from './commands';
+
+/** Builds the CLI program (exported for tests). */
+export function buildProgram(): Command {
+  const version = (require('../../package.json') as { version: string }).version;
+  const program = new Command('kata-blueprints')
+    .description('Blueprints, checks and capacity planning for workloads that run inside Kata Containers VMs')
+    .version(version)
+    .showHelpAfterError()
+    .exitOverride();
+  registerCommands(program);
+  return program;
+}
+
+/** Runs the CLI with `argv` and returns the exit code. */
+export async function runCli(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
+  } catch (e) {
+    const err = e as { code?: string; exitCode?: number; message?: string };
+    if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return 0;
+    if (typeof err.exitCode === 'number') return err.exitCode === 1 ? 2 : err.exitCode;
+    process.stderr.write(`kata-blueprints: ${err.message ?? String(e)}\n`);
+    return 2;
+  }
+}
+
+if (require.main === module) {
+  runCli(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (e) => {
+      process.stderr.write(`kata-blueprints: ${(e as Error).message}\n`);
+      process.exit(2);
+    },
+  );
+}

@@ -1,0 +1,2 @@
+/** Cluster enablement: RuntimeClasses, kata-deploy, node preflight. */
+export * from './runtime-classes';

@@ -1,0 +1,4 @@
+/** The engine: sandbox contract, cdk8s building blocks, cluster enablement, checks, planner. */
+export * from './sandbox';
+export * from './k8s';
+export * from './cluster';
