@@ -4,7 +4,7 @@
  */
 import { App, Chart } from 'cdk8s';
 import { KataRuntime } from '../../lib/sandbox';
-import { KataRuntimeClasses } from '../../lib/cluster';
+import { KataDeploy, KataNodeCheck, KataRuntimeClasses } from '../../lib/cluster';
 
 /** The runtimes the platform's Kata node pools serve. */
 export const PLATFORM_RUNTIMES = [KataRuntime.QEMU, KataRuntime.QEMU_RUNTIME_RS, KataRuntime.CLOUD_HYPERVISOR];
@@ -14,5 +14,9 @@ export function buildApp(outdir = 'dist'): App {
   const app = new App({ outdir });
   const cluster = new Chart(app, 'cluster', { disableResourceNameHashes: true });
   new KataRuntimeClasses(cluster, 'runtime-classes', { runtimes: PLATFORM_RUNTIMES });
+  // Self-managed node pools without Kata in their image: install it with kata-deploy, and label
+  // every node with the result of the Kata preflight check.
+  new KataDeploy(cluster, 'kata-deploy', { runtimes: PLATFORM_RUNTIMES, namespace: 'kata-system' });
+  new KataNodeCheck(cluster, 'node-check', { namespace: 'kata-system', createNamespace: false });
   return app;
 }

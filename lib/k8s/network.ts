@@ -165,7 +165,8 @@ export class PodNetworkPolicy extends Construct {
         .sort((a, b) => String(a.port).localeCompare(String(b.port), 'en', { numeric: true }))
         .map((p) => ({
           protocol: p.protocol ?? 'TCP',
-          port: p.port,
+          // L1 objects serialize IntOrString fields only from IntOrString values.
+          port: typeof p.port === 'number' ? k8s.IntOrString.fromNumber(p.port) : k8s.IntOrString.fromString(p.port),
           ...(p.endPort !== undefined ? { endPort: p.endPort } : {}),
         }));
       return { [dir]: e.peers, ...(ports.length ? { ports } : {}) };
@@ -183,8 +184,8 @@ export function dnsEgressRule(): Record<string, unknown> {
       },
     ],
     ports: [
-      { protocol: 'UDP', port: 53 },
-      { protocol: 'TCP', port: 53 },
+      { protocol: 'UDP', port: k8s.IntOrString.fromNumber(53) },
+      { protocol: 'TCP', port: k8s.IntOrString.fromNumber(53) },
     ],
   };
 }

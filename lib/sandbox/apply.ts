@@ -56,8 +56,12 @@ export interface PodSpecLike {
   readonly hostNetwork?: boolean;
   /** hostPID. */
   readonly hostPID?: boolean;
+  /** hostPID, as cdk8s L1 types spell it (serialized as hostPID). */
+  readonly hostPid?: boolean;
   /** hostIPC. */
   readonly hostIPC?: boolean;
+  /** hostIPC, as cdk8s L1 types spell it (serialized as hostIPC). */
+  readonly hostIpc?: boolean;
   /** nodeSelector. */
   readonly nodeSelector?: { readonly [key: string]: string };
   /** tolerations. */
@@ -161,8 +165,9 @@ export function applySandbox<T extends PodTemplateLike>(template: T, sandbox: Sa
         : 'no hand-set runtimeClassName: choose the runtime with the sandbox prop (Sandbox.kata(KataRuntime.X))',
     );
   }
+  const hostNs = { hostNetwork: spec.hostNetwork, hostPID: spec.hostPID ?? spec.hostPid, hostIPC: spec.hostIPC ?? spec.hostIpc };
   for (const ns of ['hostNetwork', 'hostPID', 'hostIPC'] as const) {
-    if (spec[ns]) {
+    if (hostNs[ns]) {
       throw propError(
         ctx,
         ns,

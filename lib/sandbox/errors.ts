@@ -37,6 +37,7 @@ export function propError(context: string, prop: string, value: unknown, allowed
 export function formatValue(value: unknown): string {
   if (typeof value === 'string') return JSON.stringify(value);
   if (value === undefined) return '(unset)';
+  if (Array.isArray(value)) return JSON.stringify(value);
   if (typeof value === 'object' && value !== null && 'toString' in value) {
     const s = (value as { toString(): string }).toString();
     if (s !== '[object Object]') return s;

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"errors"
 	"fmt"
@@ -159,3 +160,5 @@ func loadYAMLObject(src string) *unstructured.Unstructured {
 	}
 	return u
 }
+
+func bufioReader(data []byte) *bufio.Reader { return bufio.NewReader(bytes.NewReader(data)) }

@@ -1,0 +1,2 @@
+/** Loading Kubernetes manifests from files, folders and cdk8s apps. */
+export * from './load';
