@@ -1,11 +1,27 @@
 #!/usr/bin/env node
 /** The `kata-blueprints` command. */
+import { existsSync, readFileSync } from 'fs';
+import { dirname, join } from 'path';
 import { Command } from 'commander';
 import { registerCommands } from './commands';
 
+/** The package version, read from the nearest kata-blueprints package.json (works from lib/ and dist-lib/). */
+export function packageVersion(): string {
+  let dir = __dirname;
+  for (let i = 0; i < 6; i++) {
+    const p = join(dir, 'package.json');
+    if (existsSync(p)) {
+      const pkg = JSON.parse(readFileSync(p, 'utf8')) as { name?: string; version?: string };
+      if (pkg.name === 'kata-blueprints' && pkg.version) return pkg.version;
+    }
+    dir = dirname(dir);
+  }
+  return '0.0.0';
+}
+
 /** Builds the CLI program (exported for tests). */
 export function buildProgram(): Command {
-  const version = (require('../../package.json') as { version: string }).version;
+  const version = packageVersion();
   const program = new Command('kata-blueprints')
     .description('Blueprints, checks and capacity planning for workloads that run inside Kata Containers VMs')
     .version(version)
