@@ -45,6 +45,11 @@ export interface SandboxedPodOptions {
   readonly subdomain?: string;
   /** Require CPU and memory limits on every container. @default true */
   readonly requireLimits?: boolean;
+  /**
+   * Share one PID namespace between the pod's containers (e.g. a sidecar that signals the main
+   * process). In a Kata VM this is the sandbox-wide guest PID namespace. @default false
+   */
+  readonly shareProcessNamespace?: boolean;
 }
 
 /** A pod spec with the sandbox and the hardened defaults applied (see `applySandbox`). */
@@ -59,6 +64,7 @@ export function sandboxedPodTemplate(o: SandboxedPodOptions): k8s.PodTemplateSpe
     ...(o.restartPolicy ? { restartPolicy: o.restartPolicy } : {}),
     ...(o.hostname ? { hostname: o.hostname } : {}),
     ...(o.subdomain ? { subdomain: o.subdomain } : {}),
+    ...(o.shareProcessNamespace ? { shareProcessNamespace: true } : {}),
     ...(o.priorityClassName ? { priorityClassName: o.priorityClassName } : {}),
     terminationGracePeriodSeconds: o.terminationGracePeriodSeconds ?? 30,
     ...(o.securityContext ? { securityContext: o.securityContext } : {}),
@@ -84,4 +90,12 @@ export function sandboxedPodTemplate(o: SandboxedPodOptions): k8s.PodTemplateSpe
     serviceAccountToken: o.serviceAccountToken ?? false,
     requireLimits: o.requireLimits ?? true,
   }) as unknown as k8s.PodTemplateSpec;
+}
+
+/**
+ * A pod template as plain Kubernetes JSON (API field names, quantities as strings): for templates that
+ * go into ConfigMaps (Spark pod template files) or custom resources (SparkApplication, FlinkDeployment).
+ */
+export function podTemplateToJson(t: k8s.PodTemplateSpec): Record<string, unknown> {
+  return JSON.parse(JSON.stringify(k8s.toJson_PodTemplateSpec(t))) as Record<string, unknown>;
 }
