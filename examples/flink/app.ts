@@ -2,12 +2,17 @@
 import { App, Chart, Size } from 'cdk8s';
 import { Cpu } from 'cdk8s-plus-28';
 import { restrictedNamespace } from '../../lib/k8s/namespace';
+import { KataRuntimeClasses } from '../../lib/cluster';
+import { KataRuntime } from '../../lib/sandbox';
 import { NetworkPeer } from '../../lib/k8s/network';
 import { KataFlinkJob } from '../../blueprints/workloads/spark';
 
 /** Builds the Flink example app. */
 export function buildApp(outdir = 'dist/examples/flink'): App {
   const app = new App({ outdir });
+  // The RuntimeClass the jobs use, so the example applies on its own.
+  const cluster = new Chart(app, 'cluster', { disableResourceNameHashes: true });
+  new KataRuntimeClasses(cluster, 'runtime-classes', { runtimes: [KataRuntime.QEMU] });
   const chart = new Chart(app, 'flink', { namespace: 'analytics', disableResourceNameHashes: true });
   restrictedNamespace(chart, 'namespace', 'analytics');
   new KataFlinkJob(chart, 'sessionize', {
