@@ -10,3 +10,4 @@ export * from './pdb';
 export * from './network';
 export * from './config';
 export * from './namespace';
+export * from './cert-manager';
