@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# shellcheck disable=SC2317 # stop_pid/cleanup run from the EXIT trap
 # Real API-server verification: starts etcd and kube-apiserver (built from source, cached)
 # on 127.0.0.1, installs the CRDs in test/apiserver/crds/, creates namespaces (Pod
 # Security `restricted`), RuntimeClasses, PriorityClasses and ServiceAccounts for real,
@@ -25,13 +26,14 @@ reported=0
 log() { printf 'apiserver: %s\n' "$*" >&2; }
 
 stop_pid() {
-  local pid="$1" i
+  local pid="$1" waited=0
   [ -n "$pid" ] || return 0
   kill -0 "$pid" 2>/dev/null || return 0
   kill -TERM "$pid" 2>/dev/null || true
-  for i in $(seq 1 100); do
+  while [ "$waited" -lt 100 ]; do # up to 10 s for a clean shutdown
     kill -0 "$pid" 2>/dev/null || return 0
     sleep 0.1
+    waited=$((waited + 1))
   done
   kill -KILL "$pid" 2>/dev/null || true
   wait "$pid" 2>/dev/null || true
@@ -82,14 +84,21 @@ if [ ${#inputs[@]} -eq 0 ]; then
     log "npm run synth"
     npm run --silent synth >&2
   fi
-  inputs=("$root/dist")
+  inputs=("dist")
 fi
 
 # --- build (cached outside git, keyed by go.mod/go.sum, sources and Go version) ---------
 command -v go >/dev/null || { log "go is required (see docs/readme/apiserver.md)"; exit 1; }
-hash_of() { (cd "$here" && cat "$@" && go env GOVERSION GOARCH GOOS) | sha256sum | cut -c1-16; }
-servers_key="$(hash_of go.mod go.sum cmd/etcd/*.go)"
-tool_key="$(hash_of go.mod go.sum cmd/apicheck/*.go)"
+# kube-apiserver reports the release it was built from (as the official build does).
+k8s_version="$(cd "$here" && go list -m -f '{{.Version}}' k8s.io/kubernetes)"
+k8s_minor="${k8s_version#v1.}"
+k8s_minor="${k8s_minor%%.*}"
+version_pkg=k8s.io/component-base/version
+ldflags="-s -w -X $version_pkg.gitVersion=$k8s_version -X $version_pkg.gitMajor=1 -X $version_pkg.gitMinor=$k8s_minor"
+ldflags="$ldflags -X $version_pkg.gitTreeState=clean"
+hash_of() { (cat "$@" && go env GOVERSION GOARCH GOOS && echo "$ldflags") | sha256sum | cut -c1-16; }
+servers_key="$(hash_of "$here/go.mod" "$here/go.sum" "$here"/cmd/etcd/*.go)"
+tool_key="$(hash_of "$here/go.mod" "$here/go.sum" "$here"/cmd/apicheck/*.go)"
 servers="$cache/servers-$servers_key"
 tool="$cache/apicheck-$tool_key"
 mkdir -p "$cache"
@@ -99,24 +108,30 @@ build() { # build DEST PKG...
   shift
   tmp="$(mktemp -d "$cache/.build-XXXXXX")"
   start=$SECONDS
-  if ! (cd "$here" && CGO_ENABLED=0 go build -trimpath -ldflags='-s -w' -o "$tmp/" "$@") >&2; then
+  if ! (cd "$here" && CGO_ENABLED=0 go build -trimpath -ldflags="$ldflags" -o "$tmp/" "$@") >&2; then
     rm -rf "$tmp"
     log "build failed: $*"
     return 1
   fi
-  rm -rf "$dest"
-  mv "$tmp" "$dest"
+  # Atomic rename; if a concurrent run got there first, keep its copy.
+  mv -T "$tmp" "$dest" 2>/dev/null || rm -rf "$tmp"
   log "built $* in $((SECONDS - start))s"
+}
+prune() { # prune PREFIX KEEP: drop other cache entries untouched for a day
+  find "$cache" -maxdepth 1 -name "$1-*" ! -name "$2" -mmin +1440 -exec rm -rf {} + 2>/dev/null || true
+  find "$cache" -maxdepth 1 -name '.build-*' -mmin +1440 -exec rm -rf {} + 2>/dev/null || true
 }
 
 if [ ! -x "$servers/kube-apiserver" ] || [ ! -x "$servers/etcd" ]; then
   log "building kube-apiserver and etcd (first run only, several minutes) into $servers"
   build "$servers" k8s.io/kubernetes/cmd/kube-apiserver ./cmd/etcd
-  find "$cache" -maxdepth 1 -name 'servers-*' ! -name "servers-$servers_key" -exec rm -rf {} +
+  prune servers "servers-$servers_key"
 fi
 if [ ! -x "$tool/apicheck" ]; then
+  # The client's own unit tests (loader, pod-template derivation) gate its build.
+  (cd "$here" && CGO_ENABLED=0 go test -trimpath ./cmd/apicheck) >&2 || { log "apicheck unit tests failed"; exit 1; }
   build "$tool" ./cmd/apicheck
-  find "$cache" -maxdepth 1 -name 'apicheck-*' ! -name "apicheck-$tool_key" -exec rm -rf {} +
+  prune apicheck "apicheck-$tool_key"
 fi
 
 # --- start etcd and kube-apiserver on 127.0.0.1 ------------------------------------------

@@ -87,6 +87,7 @@ type checker struct {
 	out      io.Writer
 	passed   int
 	failed   int
+	failures []string // recap printed before the summary line
 }
 
 func newChecker(ctx context.Context, sf serverFlags, out io.Writer) (*checker, error) {
@@ -181,6 +182,12 @@ func runCheck(args []string) (int, error) {
 		return 0, err
 	}
 	c.run(*crdDir, *selfTest, paths)
+	if len(c.failures) > 0 {
+		c.printf("failures (%d):", len(c.failures))
+		for _, f := range c.failures {
+			c.printf("%s", f)
+		}
+	}
 	fmt.Fprintf(c.out, "apiserver: %d passed, %d failed\n", c.passed, c.failed)
 	if c.failed > 0 {
 		return 1, nil
@@ -199,14 +206,17 @@ func (c *checker) pass(o *object, note string) {
 }
 
 func (c *checker) fail(o *object, err error) {
-	c.failed++
-	c.printf("  FAIL  %s  [%s]\n        %s", o.ref(), o.where(), indent(err.Error()))
+	c.failLine(fmt.Sprintf("%s  [%s]", o.ref(), o.where()), err.Error())
 }
 
 // infraFail counts a failure that is not tied to one input object.
-func (c *checker) infraFail(what string, err error) {
+func (c *checker) infraFail(what string, err error) { c.failLine(what, err.Error()) }
+
+func (c *checker) failLine(what, msg string) {
 	c.failed++
-	c.printf("  FAIL  %s\n        %s", what, indent(err.Error()))
+	line := fmt.Sprintf("  FAIL  %s\n        %s", what, indent(msg))
+	c.failures = append(c.failures, line)
+	c.printf("%s", line)
 }
 
 func (c *checker) warn(o *object, msgs []string) {
@@ -221,15 +231,14 @@ func indent(s string) string { return strings.ReplaceAll(s, "\n", "\n        ") 
 // object with server-side dry-run.
 func (c *checker) run(crdDir string, selfTest bool, paths []string) {
 	var objs []*object
-	files, err := collectFiles(paths)
-	if err != nil {
+	files, errs := collectFiles(paths)
+	for _, err := range errs {
 		c.infraFail("reading inputs", err)
 	}
 	for _, f := range files {
-		got, err := loadFile(f)
-		if err != nil {
+		got, errs := loadFile(f)
+		for _, err := range errs {
 			c.infraFail("parsing "+f, err)
-			continue
 		}
 		objs = append(objs, got...)
 	}
@@ -242,15 +251,14 @@ func (c *checker) run(crdDir string, selfTest bool, paths []string) {
 	c.printf("custom resource definitions:")
 	var crdNames []string
 	if crdDir != "" {
-		crdFiles, err := collectFiles([]string{crdDir})
-		if err != nil {
+		crdFiles, errs := collectFiles([]string{crdDir})
+		for _, err := range errs {
 			c.infraFail("reading "+crdDir, err)
 		}
 		for _, f := range crdFiles {
-			got, err := loadFile(f)
-			if err != nil {
+			got, errs := loadFile(f)
+			for _, err := range errs {
 				c.infraFail("parsing "+f, err)
-				continue
 			}
 			for _, o := range got {
 				if o.u.GroupVersionKind().GroupKind() != crdGK {
@@ -305,7 +313,9 @@ func (c *checker) run(crdDir string, selfTest bool, paths []string) {
 			c.fail(o, err)
 			continue
 		}
-		declared[o.u.GetName()] = o
+		if declared[o.u.GetName()] == nil { // the first declaration is the one created
+			declared[o.u.GetName()] = o
+		}
 		c.pass(o, "created")
 	}
 	objs = rest

@@ -42,13 +42,14 @@ func (o *object) where() string { return fmt.Sprintf("%s#%d", o.file, o.doc) }
 
 // collectFiles expands the given paths into a sorted list of *.yaml/*.yml/*.json files.
 // A directory is walked recursively; a file is taken whatever its extension.
-func collectFiles(paths []string) ([]string, error) {
+// A path that cannot be read is reported in errs and the others are still collected.
+func collectFiles(paths []string) (out []string, errs []error) {
 	seen := map[string]bool{}
-	var out []string
 	for _, p := range paths {
 		st, err := os.Stat(p)
 		if err != nil {
-			return nil, err
+			errs = append(errs, err)
+			continue
 		}
 		if !st.IsDir() {
 			if !seen[p] {
@@ -72,7 +73,7 @@ func collectFiles(paths []string) ([]string, error) {
 			return nil
 		})
 		if err != nil {
-			return nil, err
+			errs = append(errs, err)
 		}
 		sort.Strings(found)
 		for _, f := range found {
@@ -82,27 +83,26 @@ func collectFiles(paths []string) ([]string, error) {
 			}
 		}
 	}
-	return out, nil
+	return out, errs
 }
 
 // loadFile parses every document of a YAML (or JSON) stream. Empty documents are skipped,
-// `kind: List` documents are expanded into their items. A document that is not a
-// Kubernetes object (no apiVersion/kind) is an error: the harness never skips input
-// silently.
-func loadFile(path string) ([]*object, error) {
+// `kind: List` documents are expanded into their items. A document that does not parse or
+// is not a Kubernetes object is reported in errs (the harness never skips input silently)
+// and the other documents are still returned.
+func loadFile(path string) (out []*object, errs []error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return nil, err
+		return nil, []error{err}
 	}
 	reader := utilyaml.NewYAMLReader(bufioReader(data))
-	var out []*object
 	for doc := 1; ; doc++ {
 		raw, err := reader.Read()
 		if errors.Is(err, io.EOF) {
 			break
 		}
 		if err != nil {
-			return nil, fmt.Errorf("%s#%d: %w", path, doc, err)
+			return out, append(errs, fmt.Errorf("%s#%d: %w", path, doc, err))
 		}
 		if len(bytes.TrimSpace(stripComments(raw))) == 0 {
 			doc--
@@ -110,7 +110,8 @@ func loadFile(path string) ([]*object, error) {
 		}
 		js, err := yaml.YAMLToJSONStrict(raw)
 		if err != nil {
-			return nil, fmt.Errorf("%s#%d: %w", path, doc, err)
+			errs = append(errs, fmt.Errorf("%s#%d: %w", path, doc, err))
+			continue
 		}
 		if string(bytes.TrimSpace(js)) == "null" {
 			doc--
@@ -118,12 +119,14 @@ func loadFile(path string) ([]*object, error) {
 		}
 		u := &unstructured.Unstructured{}
 		if err := u.UnmarshalJSON(js); err != nil {
-			return nil, fmt.Errorf("%s#%d: not a Kubernetes object: %w", path, doc, err)
+			errs = append(errs, fmt.Errorf("%s#%d: not a Kubernetes object: %w", path, doc, err))
+			continue
 		}
 		if u.IsList() {
 			list, err := u.ToList()
 			if err != nil {
-				return nil, fmt.Errorf("%s#%d: %w", path, doc, err)
+				errs = append(errs, fmt.Errorf("%s#%d: %w", path, doc, err))
+				continue
 			}
 			for i := range list.Items {
 				out = append(out, &object{file: path, doc: doc, u: &list.Items[i]})
@@ -132,7 +135,7 @@ func loadFile(path string) ([]*object, error) {
 		}
 		out = append(out, &object{file: path, doc: doc, u: u})
 	}
-	return out, nil
+	return out, errs
 }
 
 func stripComments(raw []byte) []byte {

@@ -147,7 +147,9 @@ func (c *checker) runSelfTest() {
 			}),
 		},
 		{
-			name: "Service with an invalid DNS-1035 name is refused",
+			// Kubernetes 1.34+ validates Service names as RFC 1123 labels (DNS-1035 before);
+			// an upper-case name with `_` is invalid under both.
+			name: "Service with an invalid name (not a DNS label) is refused",
 			obj: loadYAMLObject(`
 apiVersion: v1
 kind: Service
@@ -157,7 +159,7 @@ spec:
   ports: [{port: 80, targetPort: 8080}]
 `),
 			reject: true,
-			want:   "DNS-1035",
+			want:   `metadata.name: Invalid value: "Bad_Service"`,
 		},
 		{
 			name: "Pod naming a missing RuntimeClass is refused",
@@ -244,8 +246,7 @@ metadata: {name: x, namespace: apicheck-selftest}
 			}
 		}
 		if problem != "" {
-			c.failed++
-			c.printf("  FAIL  self-test: %s\n        %s", tc.name, indent(problem))
+			c.failLine("self-test: "+tc.name, problem)
 			continue
 		}
 		c.passed++
