@@ -5,9 +5,18 @@
 import { App, Chart } from 'cdk8s';
 import { KataRuntime } from '../../lib/sandbox';
 import { KataDeploy, KataNodeCheck, KataRuntimeClasses } from '../../lib/cluster';
+import { addMicroservices } from './microservices';
+import { addVault } from './vault';
+import { addCassandra } from './cassandra';
+import { addKafka } from './kafka';
+import { addAnalytics } from './analytics';
 
 /** The runtimes the platform's Kata node pools serve. */
-export const PLATFORM_RUNTIMES = [KataRuntime.QEMU, KataRuntime.QEMU_RUNTIME_RS, KataRuntime.CLOUD_HYPERVISOR];
+export const PLATFORM_RUNTIMES = [
+  KataRuntime.QEMU,
+  KataRuntime.QEMU_RUNTIME_RS,
+  KataRuntime.CLOUD_HYPERVISOR,
+];
 
 /** Builds the platform app (charts only; the caller synthesizes). */
 export function buildApp(outdir = 'dist'): App {
@@ -18,5 +27,10 @@ export function buildApp(outdir = 'dist'): App {
   // every node with the result of the Kata preflight check.
   new KataDeploy(cluster, 'kata-deploy', { runtimes: PLATFORM_RUNTIMES, namespace: 'kata-system' });
   new KataNodeCheck(cluster, 'node-check', { namespace: 'kata-system', createNamespace: false });
+  const vault = addVault(app);
+  const cassandra = addCassandra(app);
+  const kafka = addKafka(app);
+  addMicroservices(app, { vault, cassandra, kafka });
+  addAnalytics(app, { kafka });
   return app;
 }

@@ -20,7 +20,7 @@ export const KATA_CAPABLE_LABEL = 'kata-blueprints.io/kata-capable';
 export const KATA_CHECK_ANNOTATION = 'kata-blueprints.io/kata-check';
 
 /** The pinned image: curl on Alpine (BusyBox sh, uid 100). */
-export const NODE_CHECK_IMAGE = 'curlimages/curl:8.11.1';
+export const NODE_CHECK_IMAGE = 'curlimages/curl:8.14.1';
 
 /**
  * The check script (POSIX sh, BusyBox-compatible). Pure, so it can be linted with shellcheck.
