@@ -2,3 +2,6 @@
 export * from './sandbox';
 export * from './k8s';
 export * from './cluster';
+export * from './plan';
+export * from './check';
+export * from './manifest';

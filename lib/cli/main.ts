@@ -31,9 +31,15 @@ export function buildProgram(): Command {
   return program;
 }
 
-/** Runs the CLI with `argv` and returns the exit code. */
+/**
+ * Runs the CLI with `argv` and returns the exit code. Commands report their exit code by setting
+ * `process.exitCode`; it is read here and restored afterwards, so that several runs in one process
+ * (tests) do not leak exit codes into each other or into the host process.
+ */
 export async function runCli(argv: string[]): Promise<number> {
   const program = buildProgram();
+  const previousExitCode = process.exitCode;
+  process.exitCode = undefined;
   try {
     await program.parseAsync(argv, { from: 'user' });
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
@@ -43,15 +49,20 @@ export async function runCli(argv: string[]): Promise<number> {
     if (typeof err.exitCode === 'number') return err.exitCode === 1 ? 2 : err.exitCode;
     process.stderr.write(`kata-blueprints: ${err.message ?? String(e)}\n`);
     return 2;
+  } finally {
+    process.exitCode = previousExitCode;
   }
 }
 
 if (require.main === module) {
+  // exitCode rather than process.exit(): exit() would cut off output still queued for a pipe (large JSON/SARIF reports)
   runCli(process.argv.slice(2)).then(
-    (code) => process.exit(code),
+    (code) => {
+      process.exitCode = code;
+    },
     (e) => {
       process.stderr.write(`kata-blueprints: ${(e as Error).message}\n`);
-      process.exit(2);
+      process.exitCode = 2;
     },
   );
 }

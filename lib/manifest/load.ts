@@ -92,8 +92,9 @@ export interface LoadResult {
 /** File name endings read as manifests when a folder is walked (`.in` templates are read too, to report placeholders). */
 export const MANIFEST_EXTENSIONS = ['.yaml', '.yml', '.json', '.yaml.in', '.yml.in', '.json.in'] as const;
 
-const PLACEHOLDER_WHOLE = /^\s*\$\{[A-Za-z_][A-Za-z0-9_]*\}\s*$/;
-const PLACEHOLDER_ANY = /\$\{[A-Za-z_][A-Za-z0-9_]*\}/;
+/** A whole scalar that is a template variable: `${name}` (any case) or `$NAME` (envsubst style, upper case). */
+const PLACEHOLDER_WHOLE = /^\s*(?:\$\{[A-Za-z_][A-Za-z0-9_]*\}|\$[A-Z_][A-Z0-9_]*)\s*$/;
+const PLACEHOLDER_ANY = /\$\{[A-Za-z_][A-Za-z0-9_]*\}|\$[A-Z_][A-Z0-9_]*\b/;
 
 /** Formats an input error as `file:line:column: message`. */
 export function formatInputError(e: ManifestInputError): string {
@@ -280,7 +281,7 @@ export function isManifestFileName(file: string): boolean {
 }
 
 /**
- * Finds an unrendered `${VAR}` template placeholder: a scalar (or key) that is exactly `${NAME}`, or
+ * Finds an unrendered template placeholder: a scalar (or key) that is exactly `${name}` or `$NAME`, or
  * a placeholder anywhere in an identifying field (`metadata.name`, `metadata.namespace`, labels,
  * `image`, `runtimeClassName`). Shell scripts in `command`/`args` that use `${var}` are not placeholders.
  *
@@ -358,7 +359,7 @@ function walk(dir: string, errors: ManifestInputError[]): string[] {
   for (const name of entries) {
     if (name.startsWith('.')) continue;
     const p = join(dir, name);
-    let isDir = false;
+    let isDir: boolean;
     try {
       isDir = statSync(p).isDirectory();
     } catch (e) {
