@@ -1,0 +1,40 @@
+/**
+ * AKS with Pod Sandboxing: Azure Linux pools with `workloadRuntime: KataVmIsolation` on a
+ * nested-virtualization size, Key Vault with the Vault unseal key, a storage account for Druid and
+ * Spark, and Workload Identity federated with their service accounts. AKS installs Kata itself, so the
+ * manifests must ask for `kata-vm-isolation` (Sandbox.kata(KataRuntime.AKS_VM_ISOLATION)); the
+ * environment refuses manifests that use any other runtime class.
+ *
+ * In your own repository import from 'kata-blueprints/hosts' instead of the relative path.
+ */
+import * as path from 'path';
+import * as pulumi from '@pulumi/pulumi';
+import { AzureKataEnvironment } from '../../../blueprints/hosts';
+
+const config = new pulumi.Config();
+const manifestsDir = config.get('manifestsDir') ?? '';
+
+const env = new AzureKataEnvironment('platform', {
+  location: config.get('location') ?? 'westeurope',
+  apiAuthorizedIpRanges: config.requireObject<string[]>('apiAuthorizedIpRanges'),
+  kataPools: [
+    {
+      name: 'sandbox',
+      vmSize: config.get('vmSize') ?? 'Standard_D8s_v5',
+      nodeCount: 3,
+      minCount: 3,
+      maxCount: 9,
+      availabilityZones: ['1', '2', '3'],
+    },
+  ],
+  deployWorkloads: manifestsDir !== '',
+  ...(manifestsDir !== '' ? { manifestsDir: path.resolve(__dirname, manifestsDir) } : {}),
+});
+
+export const clusterName = env.cluster.name;
+export const kubeconfig = env.kubeconfig;
+export const keyVaultName = env.keyVault.name;
+export const vaultClientId = env.identities.vault.clientId;
+export const druidClientId = env.identities.druid.clientId;
+export const sparkClientId = env.identities.spark.clientId;
+export const storageAccount = env.storageAccount.name;
