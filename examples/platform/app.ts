@@ -4,7 +4,7 @@
  */
 import { App, Chart } from 'cdk8s';
 import { KataRuntime } from '../../lib/sandbox';
-import { KataDeploy, KataNodeCheck, KataRuntimeClasses } from '../../lib/cluster';
+import { KataNodeCheck, KataRuntimeClasses } from '../../lib/cluster';
 import { addMicroservices } from './microservices';
 import { addVault } from './vault';
 import { addCassandra } from './cassandra';
@@ -23,10 +23,10 @@ export function buildApp(outdir = 'dist'): App {
   const app = new App({ outdir });
   const cluster = new Chart(app, 'cluster', { disableResourceNameHashes: true });
   new KataRuntimeClasses(cluster, 'runtime-classes', { runtimes: PLATFORM_RUNTIMES });
-  // Self-managed node pools without Kata in their image: install it with kata-deploy, and label
-  // every node with the result of the Kata preflight check.
-  new KataDeploy(cluster, 'kata-deploy', { runtimes: PLATFORM_RUNTIMES, namespace: 'kata-system' });
-  new KataNodeCheck(cluster, 'node-check', { namespace: 'kata-system', createNamespace: false });
+  // Kata itself is installed by the environment (kata-blueprints/hosts installs the kata-deploy Helm
+  // chart on the pools); examples/cluster shows the cdk8s KataDeploy for clusters without it.
+  // Every node is labelled with the result of the Kata preflight check.
+  new KataNodeCheck(cluster, 'node-check', { namespace: 'kata-system' });
   const vault = addVault(app);
   const cassandra = addCassandra(app);
   const kafka = addKafka(app);

@@ -12,7 +12,7 @@
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { propError } from '../sandbox/errors';
-import { KATA_NODE_TAINT_KEY, KATA_RUNTIME_LABEL, KataRuntime } from '../sandbox/runtime';
+import { KATA_HOST_LABEL, KATA_NODE_TAINT_KEY, KataRuntime } from '../sandbox/runtime';
 import { validateImage } from '../k8s/image';
 import { validateDnsName } from '../k8s/labels';
 import { restrictedNamespace } from '../k8s/namespace';
@@ -65,8 +65,9 @@ export interface KataDeployProps {
    */
   readonly image?: string;
   /**
-   * Nodes to install on.
-   * @default - { "katacontainers.io/kata-runtime": "true" }, the label kata-blueprints host pools set
+   * Nodes to install on. Never select on `katacontainers.io/kata-runtime`: kata-deploy changes that
+   * label itself while it installs and would evict its own pod.
+   * @default - { "kata-blueprints.io/kata-host": "true" }, the label kata-blueprints host pools set
    */
   readonly nodeSelector?: Readonly<Record<string, string>>;
   /**
@@ -102,7 +103,12 @@ export class KataDeploy extends Construct {
     const shims = props.runtimes.map((r, i) => {
       if (!(r instanceof KataRuntime)) throw propError(ctx, `runtimes[${i}]`, r, 'a KataRuntime');
       if (r.managedByPlatform) {
-        throw propError(ctx, `runtimes[${i}]`, r.name, 'a runtime kata-deploy installs (the platform installs managed runtimes itself)');
+        throw propError(
+          ctx,
+          `runtimes[${i}]`,
+          r.name,
+          'a runtime kata-deploy installs (the platform installs managed runtimes itself)',
+        );
       }
       if (!r.handler.startsWith('kata-')) {
         throw propError(ctx, `runtimes[${i}].handler`, r.handler, 'a kata-deploy handler named kata-<shim>');
@@ -111,7 +117,12 @@ export class KataDeploy extends Construct {
     });
     const def = props.defaultRuntime ?? props.runtimes[0];
     if (!props.runtimes.includes(def)) {
-      throw propError(ctx, 'defaultRuntime', def.name, `one of the runtimes (${props.runtimes.map((r) => r.name).join(', ')})`);
+      throw propError(
+        ctx,
+        'defaultRuntime',
+        def.name,
+        `one of the runtimes (${props.runtimes.map((r) => r.name).join(', ')})`,
+      );
     }
     const namespace = validateDnsName(ctx, 'namespace', props.namespace ?? 'kata-system');
     if (props.createNamespace ?? true) restrictedNamespace(this, 'namespace', namespace, 'privileged');
@@ -119,10 +130,20 @@ export class KataDeploy extends Construct {
     const dist = props.distribution ?? K8sDistribution.K8S;
     const extraAnnotations =
       props.allowedHypervisorAnnotations ??
-      [...new Set(props.runtimes.flatMap((r) => r.allowedAnnotations.filter((a) => !r.shim.defaultAllowedAnnotations.includes(a))))].sort();
+      [
+        ...new Set(
+          props.runtimes.flatMap((r) =>
+            r.allowedAnnotations.filter((a) => !r.shim.defaultAllowedAnnotations.includes(a)),
+          ),
+        ),
+      ].sort();
     this.shims = shims;
 
-    const labels = { name: 'kata-deploy', 'app.kubernetes.io/name': 'kata-deploy', 'app.kubernetes.io/managed-by': 'kata-blueprints' };
+    const labels = {
+      name: 'kata-deploy',
+      'app.kubernetes.io/name': 'kata-deploy',
+      'app.kubernetes.io/managed-by': 'kata-blueprints',
+    };
     const sa = new k8s.KubeServiceAccount(this, 'sa', {
       metadata: { name: 'kata-deploy-sa', namespace, labels },
       automountServiceAccountToken: false,
@@ -146,7 +167,10 @@ export class KataDeploy extends Construct {
       metadata: { name: 'kata-deploy', namespace, labels },
       spec: {
         selector: { matchLabels: { name: 'kata-deploy' } },
-        updateStrategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: k8s.IntOrString.fromNumber(1) } },
+        updateStrategy: {
+          type: 'RollingUpdate',
+          rollingUpdate: { maxUnavailable: k8s.IntOrString.fromNumber(1) },
+        },
         template: {
           metadata: { labels: { ...labels, 'kata-blueprints.io/sandbox': 'trusted' } },
           spec: {
@@ -154,7 +178,7 @@ export class KataDeploy extends Construct {
             automountServiceAccountToken: true,
             hostPid: true,
             priorityClassName: 'system-node-critical',
-            nodeSelector: { ...(props.nodeSelector ?? { [KATA_RUNTIME_LABEL]: 'true' }) },
+            nodeSelector: { ...(props.nodeSelector ?? { [KATA_HOST_LABEL]: 'true' }) },
             tolerations: [{ key: KATA_NODE_TAINT_KEY, operator: 'Exists', effect: 'NoSchedule' }],
             // The installer restores the CRI configuration on SIGTERM; give it time (kata-deploy 4.x uses 600 s).
             terminationGracePeriodSeconds: 600,
@@ -164,9 +188,16 @@ export class KataDeploy extends Construct {
                 image,
                 imagePullPolicy: 'IfNotPresent',
                 command: ['bash', '-c', '/opt/kata-artifacts/scripts/kata-deploy.sh install'],
-                lifecycle: { preStop: { exec: { command: ['bash', '-c', '/opt/kata-artifacts/scripts/kata-deploy.sh cleanup'] } } },
+                lifecycle: {
+                  preStop: {
+                    exec: { command: ['bash', '-c', '/opt/kata-artifacts/scripts/kata-deploy.sh cleanup'] },
+                  },
+                },
                 env: [
-                  { name: 'NODE_NAME', valueFrom: { fieldRef: { fieldPath: 'spec.nodeName', apiVersion: 'v1' } } },
+                  {
+                    name: 'NODE_NAME',
+                    valueFrom: { fieldRef: { fieldPath: 'spec.nodeName', apiVersion: 'v1' } },
+                  },
                   env('DEBUG', 'false'),
                   env('SHIMS', shims.join(' ')),
                   env('DEFAULT_SHIM', def.handler.slice('kata-'.length)),

@@ -14,6 +14,13 @@ import { cpuToMillis, formatMiB, formatMillis, isQuantity, memoryToMiB } from '.
 export const KATA_RUNTIME_LABEL = 'katacontainers.io/kata-runtime';
 
 /**
+ * The label every kata-blueprints host pool that kata-deploy serves carries. kata-deploy's DaemonSet
+ * selects on it rather than on `katacontainers.io/kata-runtime`, which kata-deploy itself sets to
+ * `false` while it installs (a DaemonSet whose selector stops matching would evict its own installer).
+ */
+export const KATA_HOST_LABEL = 'kata-blueprints.io/kata-host';
+
+/**
  * The taint that kata-blueprints host pools put on Kata nodes so that only sandboxed pods (which
  * tolerate it through their RuntimeClass) land on the expensive bare-metal / nested-virt hosts.
  */
@@ -88,7 +95,11 @@ export class Hypervisor {
 /** The shim implementation: the Go runtime (`containerd-shim-kata-v2`, Go) or runtime-rs (Rust). */
 export class ShimImplementation {
   /** The Go runtime. Default `enable_annotations`: enable_iommu, kernel_params, kernel_verity_params (`src/runtime/Makefile:234`). */
-  public static readonly GO = new ShimImplementation('go', ['enable_iommu', 'kernel_params', 'kernel_verity_params']);
+  public static readonly GO = new ShimImplementation('go', [
+    'enable_iommu',
+    'kernel_params',
+    'kernel_verity_params',
+  ]);
   /** runtime-rs. Adds default_vcpus and default_memory to the Go list (`src/runtime-rs/Makefile:220`). */
   public static readonly RUST = new ShimImplementation('rust', [
     'enable_iommu',
@@ -333,7 +344,12 @@ export class KataRuntime {
       throw propError(ctx, 'name', props?.name, 'a RuntimeClass name (DNS-1123 subdomain, e.g. "kata-qemu")');
     }
     if (!DNS1123_SUBDOMAIN.test(props.name) || props.name.length > 253) {
-      throw propError(ctx, 'name', props.name, 'a DNS-1123 subdomain: lower case letters, digits, "-" and "."');
+      throw propError(
+        ctx,
+        'name',
+        props.name,
+        'a DNS-1123 subdomain: lower case letters, digits, "-" and "."',
+      );
     }
     if (typeof props.handler !== 'string' || !props.handler) {
       throw propError(ctx, 'handler', props.handler, 'the CRI runtime handler name (e.g. "kata-qemu")');
@@ -342,7 +358,8 @@ export class KataRuntime {
       throw propError(ctx, 'handler', props.handler, 'a DNS-1123 label (lower case letters, digits and "-")');
     }
     const overhead = props.overhead ?? { cpu: '250m', memory: '320Mi' };
-    if (!isQuantity(overhead.cpu)) throw propError(ctx, 'overhead.cpu', overhead.cpu, 'a CPU quantity such as "250m"');
+    if (!isQuantity(overhead.cpu))
+      throw propError(ctx, 'overhead.cpu', overhead.cpu, 'a CPU quantity such as "250m"');
     if (!isQuantity(overhead.memory)) {
       throw propError(ctx, 'overhead.memory', overhead.memory, 'a memory quantity such as "320Mi"');
     }
@@ -356,7 +373,9 @@ export class KataRuntime {
     this.overhead = { cpu: overhead.cpu, memory: overhead.memory };
     this.nodeSelector = Object.freeze({ ...(props.nodeSelector ?? DEFAULT_NODE_SELECTOR) });
     this.tolerations = Object.freeze([...(props.tolerations ?? [KATA_TOLERATION])]);
-    this.allowedAnnotations = Object.freeze([...(props.allowedAnnotations ?? shim.defaultAllowedAnnotations)]);
+    this.allowedAnnotations = Object.freeze([
+      ...(props.allowedAnnotations ?? shim.defaultAllowedAnnotations),
+    ]);
     this.hypervisor = props.hypervisor ?? Hypervisor.QEMU;
     this.shim = shim;
     this.managedByPlatform = props.managedByPlatform ?? false;
@@ -380,7 +399,9 @@ export class KataRuntime {
    * Entries of `enable_annotations` are regular expressions of the base name.
    */
   public allowsAnnotation(key: string): boolean {
-    const base = key.startsWith(HYPERVISOR_ANNOTATION_PREFIX) ? key.slice(HYPERVISOR_ANNOTATION_PREFIX.length) : key;
+    const base = key.startsWith(HYPERVISOR_ANNOTATION_PREFIX)
+      ? key.slice(HYPERVISOR_ANNOTATION_PREFIX.length)
+      : key;
     return this.allowedAnnotations.some((pattern) => {
       try {
         return new RegExp(`^(?:${pattern})$`).test(base);
@@ -404,7 +425,10 @@ export class KataRuntime {
       kind: 'RuntimeClass',
       metadata: {
         name: this.name,
-        labels: { 'app.kubernetes.io/managed-by': 'kata-blueprints', 'kata-blueprints.io/runtime': this.name },
+        labels: {
+          'app.kubernetes.io/managed-by': 'kata-blueprints',
+          'kata-blueprints.io/runtime': this.name,
+        },
       },
       handler: this.handler,
       overhead: { podFixed: { cpu: this.overhead.cpu, memory: this.overhead.memory } },

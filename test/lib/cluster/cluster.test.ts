@@ -76,7 +76,7 @@ describe('KataDeploy', () => {
     expect(ds.metadata.namespace).toBe('kata-system');
     const pod = ds.spec.template.spec;
     expect(pod.hostPID).toBe(true);
-    expect(pod.nodeSelector).toEqual({ 'katacontainers.io/kata-runtime': 'true' });
+    expect(pod.nodeSelector).toEqual({ 'kata-blueprints.io/kata-host': 'true' });
     expect(pod.tolerations).toEqual([{ key: 'kata-blueprints.io/kata', operator: 'Exists', effect: 'NoSchedule' }]);
     const c = pod.containers[0];
     expect(c.image).toBe('quay.io/kata-containers/kata-deploy:3.21.0');
