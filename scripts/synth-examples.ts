@@ -17,7 +17,9 @@ for (const name of names) {
   const outdir = name === 'platform' ? join(root, 'dist') : join(root, 'dist', 'examples', name);
   if (name !== 'platform') rmSync(outdir, { recursive: true, force: true });
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const mod = require(join(examplesDir, name, 'app.ts')) as { buildApp: (outdir: string) => { synth(): void } };
+  const mod = require(join(examplesDir, name, 'app.ts')) as {
+    buildApp: (outdir: string) => { synth(): void };
+  };
   mod.buildApp(outdir).synth();
   count++;
   process.stdout.write(`synthesized ${name} -> ${outdir}\n`);

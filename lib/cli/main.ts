@@ -45,7 +45,12 @@ export async function runCli(argv: string[]): Promise<number> {
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (e) {
     const err = e as { code?: string; exitCode?: number; message?: string };
-    if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return 0;
+    if (
+      err.code === 'commander.helpDisplayed' ||
+      err.code === 'commander.version' ||
+      err.code === 'commander.help'
+    )
+      return 0;
     if (typeof err.exitCode === 'number') return err.exitCode === 1 ? 2 : err.exitCode;
     process.stderr.write(`kata-blueprints: ${err.message ?? String(e)}\n`);
     return 2;

@@ -106,9 +106,13 @@ export class KataNodeCheck extends Construct {
     const namespace = validateDnsName(ctx, 'namespace', props.namespace ?? 'kata-system');
     const image = validateImage(ctx, 'image', props.image ?? NODE_CHECK_IMAGE);
     const interval = props.interval?.toSeconds() ?? 600;
-    if (!Number.isInteger(interval) || interval < 30) throw propError(ctx, 'interval', `${interval}s`, 'at least 30 seconds');
+    if (!Number.isInteger(interval) || interval < 30)
+      throw propError(ctx, 'interval', `${interval}s`, 'at least 30 seconds');
     if (props.createNamespace ?? true) restrictedNamespace(this, 'namespace', namespace, 'privileged');
-    const labels = { 'app.kubernetes.io/name': 'kata-node-check', 'app.kubernetes.io/managed-by': 'kata-blueprints' };
+    const labels = {
+      'app.kubernetes.io/name': 'kata-node-check',
+      'app.kubernetes.io/managed-by': 'kata-blueprints',
+    };
     const name = 'kata-node-check';
     const sa = new k8s.KubeServiceAccount(this, 'sa', {
       metadata: { name, namespace, labels },
@@ -131,7 +135,10 @@ export class KataNodeCheck extends Construct {
       metadata: { name, namespace, labels },
       spec: {
         selector: { matchLabels: labels },
-        updateStrategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: k8s.IntOrString.fromString('25%') } },
+        updateStrategy: {
+          type: 'RollingUpdate',
+          rollingUpdate: { maxUnavailable: k8s.IntOrString.fromString('25%') },
+        },
         template: {
           metadata: { labels: { ...labels, 'kata-blueprints.io/sandbox': 'trusted' } },
           spec: {
@@ -139,21 +146,42 @@ export class KataNodeCheck extends Construct {
             automountServiceAccountToken: true,
             enableServiceLinks: false,
             ...(props.nodeSelector ? { nodeSelector: { ...props.nodeSelector } } : {}),
-            tolerations: [{ operator: 'Exists' }, { key: KATA_NODE_TAINT_KEY, operator: 'Exists', effect: 'NoSchedule' }],
-            securityContext: { runAsNonRoot: true, runAsUser: 100, runAsGroup: 101, seccompProfile: { type: 'RuntimeDefault' } },
+            tolerations: [
+              { operator: 'Exists' },
+              { key: KATA_NODE_TAINT_KEY, operator: 'Exists', effect: 'NoSchedule' },
+            ],
+            securityContext: {
+              runAsNonRoot: true,
+              runAsUser: 100,
+              runAsGroup: 101,
+              seccompProfile: { type: 'RuntimeDefault' },
+            },
             containers: [
               {
                 name: 'check',
                 image,
                 imagePullPolicy: 'IfNotPresent',
                 command: ['/bin/sh', '/scripts/check.sh'],
-                env: [{ name: 'NODE_NAME', valueFrom: { fieldRef: { fieldPath: 'spec.nodeName', apiVersion: 'v1' } } }],
+                env: [
+                  {
+                    name: 'NODE_NAME',
+                    valueFrom: { fieldRef: { fieldPath: 'spec.nodeName', apiVersion: 'v1' } },
+                  },
+                ],
                 resources: {
                   requests: { cpu: k8s.Quantity.fromString('5m'), memory: k8s.Quantity.fromString('16Mi') },
                   limits: { cpu: k8s.Quantity.fromString('100m'), memory: k8s.Quantity.fromString('32Mi') },
                 },
-                readinessProbe: { exec: { command: ['test', '-f', '/tmp/checked'] }, periodSeconds: 10, failureThreshold: 3 },
-                livenessProbe: { exec: { command: ['sh', '-c', 'kill -0 1'] }, periodSeconds: 60, failureThreshold: 3 },
+                readinessProbe: {
+                  exec: { command: ['test', '-f', '/tmp/checked'] },
+                  periodSeconds: 10,
+                  failureThreshold: 3,
+                },
+                livenessProbe: {
+                  exec: { command: ['sh', '-c', 'kill -0 1'] },
+                  periodSeconds: 60,
+                  failureThreshold: 3,
+                },
                 securityContext: {
                   allowPrivilegeEscalation: false,
                   privileged: false,

@@ -76,5 +76,8 @@ export class KataRuntimeClasses extends Construct {
 
 /** Compares two overheads: true when `a` is at least `b` in CPU and memory. */
 export function overheadCovers(a: KataRuntime, b: KataRuntime): boolean {
-  return cpuToMillis(a.overhead.cpu) >= cpuToMillis(b.overhead.cpu) && memoryToBytes(a.overhead.memory) >= memoryToBytes(b.overhead.memory);
+  return (
+    cpuToMillis(a.overhead.cpu) >= cpuToMillis(b.overhead.cpu) &&
+    memoryToBytes(a.overhead.memory) >= memoryToBytes(b.overhead.memory)
+  );
 }

@@ -49,7 +49,10 @@ export function configFiles(
 }
 
 /** Java-style `.properties` text from ordered key/value pairs (values escaped as Java expects). */
-export function renderProperties(entries: ReadonlyArray<readonly [string, string | number | boolean]>, header?: string): string {
+export function renderProperties(
+  entries: ReadonlyArray<readonly [string, string | number | boolean]>,
+  header?: string,
+): string {
   const esc = (s: string) => s.replace(/\\/g, '\\\\').replace(/\n/g, '\\n');
   const lines = header ? header.split('\n').map((l) => `# ${l}`) : [];
   for (const [k, v] of entries) lines.push(`${k}=${esc(String(v))}`);

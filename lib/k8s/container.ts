@@ -91,7 +91,11 @@ function timing(t: ProbeTiming = {}): Omit<k8s.Probe, 'httpGet' | 'tcpSocket' | 
 }
 
 /** An HTTP(S) GET probe. */
-export function httpProbe(path: string, port: number | string, t?: ProbeTiming & { readonly scheme?: 'HTTP' | 'HTTPS' }): k8s.Probe {
+export function httpProbe(
+  path: string,
+  port: number | string,
+  t?: ProbeTiming & { readonly scheme?: 'HTTP' | 'HTTPS' },
+): k8s.Probe {
   return {
     httpGet: {
       path,
@@ -105,7 +109,9 @@ export function httpProbe(path: string, port: number | string, t?: ProbeTiming &
 /** A TCP connect probe. */
 export function tcpProbe(port: number | string, t?: ProbeTiming): k8s.Probe {
   return {
-    tcpSocket: { port: typeof port === 'number' ? k8s.IntOrString.fromNumber(port) : k8s.IntOrString.fromString(port) },
+    tcpSocket: {
+      port: typeof port === 'number' ? k8s.IntOrString.fromNumber(port) : k8s.IntOrString.fromString(port),
+    },
     ...timing(t),
   };
 }
@@ -126,9 +132,15 @@ export function preStopExec(command: string[]): k8s.Lifecycle {
 }
 
 /** `env` entries from the downward API: pod name, namespace and IP. */
-export function downwardEnv(vars: { readonly podName?: string; readonly namespace?: string; readonly podIp?: string; readonly nodeName?: string }): k8s.EnvVar[] {
+export function downwardEnv(vars: {
+  readonly podName?: string;
+  readonly namespace?: string;
+  readonly podIp?: string;
+  readonly nodeName?: string;
+}): k8s.EnvVar[] {
   const out: k8s.EnvVar[] = [];
-  const field = (name: string, fieldPath: string) => out.push({ name, valueFrom: { fieldRef: { fieldPath, apiVersion: 'v1' } } });
+  const field = (name: string, fieldPath: string) =>
+    out.push({ name, valueFrom: { fieldRef: { fieldPath, apiVersion: 'v1' } } });
   if (vars.podName) field(vars.podName, 'metadata.name');
   if (vars.namespace) field(vars.namespace, 'metadata.namespace');
   if (vars.podIp) field(vars.podIp, 'status.podIP');
@@ -138,7 +150,10 @@ export function downwardEnv(vars: { readonly podName?: string; readonly namespac
 
 /** An env var from a Secret key. */
 export function secretEnv(name: string, secretName: string, key: string, optional = false): k8s.EnvVar {
-  return { name, valueFrom: { secretKeyRef: { name: secretName, key, ...(optional ? { optional: true } : {}) } } };
+  return {
+    name,
+    valueFrom: { secretKeyRef: { name: secretName, key, ...(optional ? { optional: true } : {}) } },
+  };
 }
 
 /** Plain env vars from a record, in key order. */

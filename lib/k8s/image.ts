@@ -22,7 +22,12 @@ export function parseImage(image: string): ImageRef | undefined {
   const m = IMAGE_REF.exec(image);
   if (!m || !m.groups) return undefined;
   // "host:5000/repo" without a tag: the regexp would read "5000/repo" as part of the path only when a registry is present.
-  return { registry: m.groups.registry, repository: m.groups.path, tag: m.groups.tag, digest: m.groups.digest };
+  return {
+    registry: m.groups.registry,
+    repository: m.groups.path,
+    tag: m.groups.tag,
+    digest: m.groups.digest,
+  };
 }
 
 /**
@@ -33,10 +38,22 @@ export function parseImage(image: string): ImageRef | undefined {
  */
 export function validateImage(context: string, prop: string, image: string): string {
   const ref = parseImage(image);
-  if (!ref) throw propError(context, prop, image, 'an image reference such as "registry/repo:1.2.3" or "repo@sha256:<64 hex>"');
-  if (!ref.tag && !ref.digest) throw propError(context, prop, image, 'a pinned image: a tag other than "latest" or a sha256 digest');
+  if (!ref)
+    throw propError(
+      context,
+      prop,
+      image,
+      'an image reference such as "registry/repo:1.2.3" or "repo@sha256:<64 hex>"',
+    );
+  if (!ref.tag && !ref.digest)
+    throw propError(context, prop, image, 'a pinned image: a tag other than "latest" or a sha256 digest');
   if (ref.tag === 'latest' && !ref.digest) {
-    throw propError(context, prop, image, 'a pinned image: "latest" moves; use a version tag or a sha256 digest');
+    throw propError(
+      context,
+      prop,
+      image,
+      'a pinned image: "latest" moves; use a version tag or a sha256 digest',
+    );
   }
   return image;
 }

@@ -20,7 +20,12 @@ export interface ComponentLabels {
  * @param component component, e.g. `server`, `broker`, `controller`
  * @param version application version (from the image tag), added to `all` only
  */
-export function componentLabels(app: string, instance: string, component: string, version?: string): ComponentLabels {
+export function componentLabels(
+  app: string,
+  instance: string,
+  component: string,
+  version?: string,
+): ComponentLabels {
   const selector = {
     'app.kubernetes.io/name': app,
     'app.kubernetes.io/instance': instance,
@@ -31,7 +36,8 @@ export function componentLabels(app: string, instance: string, component: string
     'app.kubernetes.io/part-of': instance,
     [MANAGED_BY]: 'kata-blueprints',
   };
-  if (version && /^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/.test(version)) all['app.kubernetes.io/version'] = version;
+  if (version && /^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/.test(version))
+    all['app.kubernetes.io/version'] = version;
   return { selector, all };
 }
 
@@ -70,6 +76,10 @@ export function imageVersion(image: string): string | undefined {
   const slash = noDigest.lastIndexOf('/');
   const colon = noDigest.lastIndexOf(':');
   if (colon > slash) return noDigest.slice(colon + 1);
-  if (at >= 0) return image.slice(at + 1).replace('sha256:', '').slice(0, 12);
+  if (at >= 0)
+    return image
+      .slice(at + 1)
+      .replace('sha256:', '')
+      .slice(0, 12);
   return undefined;
 }

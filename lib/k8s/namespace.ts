@@ -4,7 +4,9 @@ import { Construct } from 'constructs';
 import { validateDnsName } from './labels';
 
 /** Pod Security labels that enforce, audit and warn at `level`. */
-export function podSecurityLabels(level: 'restricted' | 'baseline' | 'privileged' = 'restricted'): Record<string, string> {
+export function podSecurityLabels(
+  level: 'restricted' | 'baseline' | 'privileged' = 'restricted',
+): Record<string, string> {
   return {
     'pod-security.kubernetes.io/enforce': level,
     'pod-security.kubernetes.io/enforce-version': 'latest',

@@ -33,7 +33,8 @@ export class NetworkPeer {
   }
   /** An IP block (CIDR), with optional exceptions. */
   public static ipBlock(cidr: string, except: string[] = []): NetworkPeer {
-    if (!/^[0-9a-fA-F:.]+\/\d{1,3}$/.test(cidr)) throw propError('NetworkPeer.ipBlock', 'cidr', cidr, 'a CIDR such as 10.0.0.0/8');
+    if (!/^[0-9a-fA-F:.]+\/\d{1,3}$/.test(cidr))
+      throw propError('NetworkPeer.ipBlock', 'cidr', cidr, 'a CIDR such as 10.0.0.0/8');
     return new NetworkPeer('ipBlock', {}, undefined, { cidr, except });
   }
   /** Anywhere (0.0.0.0/0 and ::/0): for public load balancers and external endpoints. */
@@ -65,11 +66,23 @@ export class NetworkPeer {
   public render(policyNamespace: string | undefined): k8s.NetworkPolicyPeer[] {
     switch (this.kind) {
       case 'ipBlock':
-        return [{ ipBlock: { cidr: this.ipBlock!.cidr, ...(this.ipBlock!.except.length ? { except: [...this.ipBlock!.except] } : {}) } }];
+        return [
+          {
+            ipBlock: {
+              cidr: this.ipBlock!.cidr,
+              ...(this.ipBlock!.except.length ? { except: [...this.ipBlock!.except] } : {}),
+            },
+          },
+        ];
       case 'anywhere':
         return [{ ipBlock: { cidr: '0.0.0.0/0' } }, { ipBlock: { cidr: '::/0' } }];
       case 'anyNamespace':
-        return [{ namespaceSelector: {}, ...(Object.keys(this.labels).length ? { podSelector: { matchLabels: { ...this.labels } } } : {}) }];
+        return [
+          {
+            namespaceSelector: {},
+            ...(Object.keys(this.labels).length ? { podSelector: { matchLabels: { ...this.labels } } } : {}),
+          },
+        ];
       case 'namespace':
         return [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': this.namespace! } } }];
       case 'pods':
@@ -129,7 +142,10 @@ export class PodNetworkPolicy extends Construct {
         policyTypes: ['Ingress', 'Egress'],
         ingress: Lazy.any({ produce: () => this.renderRules(this.ingress, 'from', ns()) }) as never,
         egress: Lazy.any({
-          produce: () => [...(props.allowDns ?? true ? [dnsEgressRule()] : []), ...this.renderRules(this.egress, 'to', ns())],
+          produce: () => [
+            ...((props.allowDns ?? true) ? [dnsEgressRule()] : []),
+            ...this.renderRules(this.egress, 'to', ns()),
+          ],
         }) as never,
       },
     });
@@ -153,7 +169,12 @@ export class PodNetworkPolicy extends Construct {
       const key = JSON.stringify(peers);
       const entry = byPeer.get(key) ?? { peers, ports: [] };
       for (const p of r.ports) {
-        if (!entry.ports.some((q) => q.port === p.port && (q.protocol ?? 'TCP') === (p.protocol ?? 'TCP') && q.endPort === p.endPort)) {
+        if (
+          !entry.ports.some(
+            (q) =>
+              q.port === p.port && (q.protocol ?? 'TCP') === (p.protocol ?? 'TCP') && q.endPort === p.endPort,
+          )
+        ) {
           entry.ports.push(p);
         }
       }
@@ -166,7 +187,10 @@ export class PodNetworkPolicy extends Construct {
         .map((p) => ({
           protocol: p.protocol ?? 'TCP',
           // L1 objects serialize IntOrString fields only from IntOrString values.
-          port: typeof p.port === 'number' ? k8s.IntOrString.fromNumber(p.port) : k8s.IntOrString.fromString(p.port),
+          port:
+            typeof p.port === 'number'
+              ? k8s.IntOrString.fromNumber(p.port)
+              : k8s.IntOrString.fromString(p.port),
           ...(p.endPort !== undefined ? { endPort: p.endPort } : {}),
         }));
       return { [dir]: e.peers, ...(ports.length ? { ports } : {}) };
@@ -211,7 +235,10 @@ export class Connections {
   ) {}
 
   /** Lets `other` connect to this endpoint on its client ports (or `ports`). */
-  public allowFrom(other: INetworkEndpoint | NetworkPeer, ports: readonly NetworkPort[] = this.clientPorts): void {
+  public allowFrom(
+    other: INetworkEndpoint | NetworkPeer,
+    ports: readonly NetworkPort[] = this.clientPorts,
+  ): void {
     if (other instanceof NetworkPeer) {
       this.policy.allowIngress(other, ports);
       return;

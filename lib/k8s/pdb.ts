@@ -26,12 +26,17 @@ export interface PdbOptions {
 }
 
 /** Creates a PodDisruptionBudget. */
-export function podDisruptionBudget(scope: Construct, id: string, o: PdbOptions): k8s.KubePodDisruptionBudget {
+export function podDisruptionBudget(
+  scope: Construct,
+  id: string,
+  o: PdbOptions,
+): k8s.KubePodDisruptionBudget {
   if ((o.maxUnavailable === undefined) === (o.minAvailable === undefined)) {
     throw propError(o.context, 'podDisruptionBudget', o, 'exactly one of maxUnavailable or minAvailable');
   }
   const n = o.maxUnavailable ?? o.minAvailable!;
-  if (!Number.isInteger(n) || n < 0) throw propError(o.context, 'podDisruptionBudget', n, 'a whole number >= 0');
+  if (!Number.isInteger(n) || n < 0)
+    throw propError(o.context, 'podDisruptionBudget', n, 'a whole number >= 0');
   return new k8s.KubePodDisruptionBudget(scope, id, {
     metadata: { name: o.name, ...(o.labels ? { labels: { ...o.labels } } : {}) },
     spec: {

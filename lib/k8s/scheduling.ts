@@ -40,7 +40,9 @@ export class SpreadPolicy {
     const out: { affinity?: k8s.Affinity; topologySpreadConstraints?: k8s.TopologySpreadConstraint[] } = {};
     if (this.hostAntiAffinity === 'required') {
       out.affinity = {
-        podAntiAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [{ labelSelector, topologyKey: HOSTNAME_LABEL }] },
+        podAntiAffinity: {
+          requiredDuringSchedulingIgnoredDuringExecution: [{ labelSelector, topologyKey: HOSTNAME_LABEL }],
+        },
       };
     } else if (this.hostAntiAffinity === 'preferred') {
       out.affinity = {
@@ -72,7 +74,10 @@ export function zoneNodeAffinity(zone: string): k8s.Affinity {
 }
 
 /** Merges affinities (node affinity from `a`/`b`, pod anti-affinity terms concatenated). */
-export function mergeAffinity(a: k8s.Affinity | undefined, b: k8s.Affinity | undefined): k8s.Affinity | undefined {
+export function mergeAffinity(
+  a: k8s.Affinity | undefined,
+  b: k8s.Affinity | undefined,
+): k8s.Affinity | undefined {
   if (!a) return b;
   if (!b) return a;
   const req = [

@@ -28,7 +28,8 @@ export function sizeToQuantity(context: string, prop: string, size: Size): strin
 
 /** CPU in millicores, or a PropError. */
 export function cpuMillis(context: string, prop: string, cpu: Cpu | undefined): number {
-  if (!cpu || typeof cpu.amount !== 'string') throw propError(context, prop, cpu, 'a cdk8s-plus Cpu such as Cpu.millis(500)');
+  if (!cpu || typeof cpu.amount !== 'string')
+    throw propError(context, prop, cpu, 'a cdk8s-plus Cpu such as Cpu.millis(500)');
   let m: number;
   try {
     m = cpuToMillis(cpu.amount);
@@ -41,9 +42,11 @@ export function cpuMillis(context: string, prop: string, cpu: Cpu | undefined): 
 
 /** Duration in whole seconds, or a PropError. */
 export function durationSeconds(context: string, prop: string, d: Duration, min = 0): number {
-  if (!d || typeof d.toSeconds !== 'function') throw propError(context, prop, d, 'a cdk8s Duration such as Duration.seconds(30)');
+  if (!d || typeof d.toSeconds !== 'function')
+    throw propError(context, prop, d, 'a cdk8s Duration such as Duration.seconds(30)');
   const s = d.toSeconds();
-  if (!Number.isInteger(s) || s < min) throw propError(context, prop, `${s}s`, `a whole number of seconds >= ${min}`);
+  if (!Number.isInteger(s) || s < min)
+    throw propError(context, prop, `${s}s`, `a whole number of seconds >= ${min}`);
   return s;
 }
 
@@ -80,13 +83,21 @@ export function resolveResources(
 ): ResolvedResources {
   const g = given ?? {};
   const cpu = g.cpu && (g.cpu.request !== undefined || g.cpu.limit !== undefined) ? g.cpu : defaults.cpu;
-  const mem = g.memory && (g.memory.request !== undefined || g.memory.limit !== undefined) ? g.memory : defaults.memory;
+  const mem =
+    g.memory && (g.memory.request !== undefined || g.memory.limit !== undefined) ? g.memory : defaults.memory;
   const cpuReq = cpu?.request ?? cpu?.limit;
   const cpuLim = cpu?.limit ?? cpu?.request;
   const memReq = mem?.request ?? mem?.limit;
   const memLim = mem?.limit ?? mem?.request;
-  if (!cpuLim) throw propError(context, `${prop}.cpu.limit`, undefined, 'a CPU limit (Kata sizes the VM from limits)');
-  if (!memLim) throw propError(context, `${prop}.memory.limit`, undefined, 'a memory limit (Kata sizes the VM from limits)');
+  if (!cpuLim)
+    throw propError(context, `${prop}.cpu.limit`, undefined, 'a CPU limit (Kata sizes the VM from limits)');
+  if (!memLim)
+    throw propError(
+      context,
+      `${prop}.memory.limit`,
+      undefined,
+      'a memory limit (Kata sizes the VM from limits)',
+    );
   const r: ResolvedResources = {
     cpuRequestMillis: cpuMillis(context, `${prop}.cpu.request`, cpuReq),
     cpuLimitMillis: cpuMillis(context, `${prop}.cpu.limit`, cpuLim),
@@ -108,13 +119,28 @@ export function resolveResources(
       : {}),
   };
   if (r.cpuLimitMillis < r.cpuRequestMillis) {
-    throw propError(context, `${prop}.cpu.limit`, formatMillis(r.cpuLimitMillis), `>= the request ${formatMillis(r.cpuRequestMillis)}`);
+    throw propError(
+      context,
+      `${prop}.cpu.limit`,
+      formatMillis(r.cpuLimitMillis),
+      `>= the request ${formatMillis(r.cpuRequestMillis)}`,
+    );
   }
   if (r.memoryLimitMiB < r.memoryRequestMiB) {
-    throw propError(context, `${prop}.memory.limit`, `${r.memoryLimitMiB}Mi`, `>= the request ${r.memoryRequestMiB}Mi`);
+    throw propError(
+      context,
+      `${prop}.memory.limit`,
+      `${r.memoryLimitMiB}Mi`,
+      `>= the request ${r.memoryRequestMiB}Mi`,
+    );
   }
   if (r.ephemeralLimitMiB !== undefined && r.ephemeralLimitMiB < (r.ephemeralRequestMiB ?? 0)) {
-    throw propError(context, `${prop}.ephemeralStorage.limit`, `${r.ephemeralLimitMiB}Mi`, `>= the request ${r.ephemeralRequestMiB}Mi`);
+    throw propError(
+      context,
+      `${prop}.ephemeralStorage.limit`,
+      `${r.ephemeralLimitMiB}Mi`,
+      `>= the request ${r.ephemeralRequestMiB}Mi`,
+    );
   }
   return r;
 }
@@ -131,17 +157,26 @@ export function toResourceRequirements(r: ResolvedResources): k8s.ResourceRequir
     requests: {
       cpu: q(formatMillis(r.cpuRequestMillis)),
       memory: q(mibQuantity(r.memoryRequestMiB)),
-      ...(r.ephemeralRequestMiB !== undefined ? { 'ephemeral-storage': q(mibQuantity(r.ephemeralRequestMiB)) } : {}),
+      ...(r.ephemeralRequestMiB !== undefined
+        ? { 'ephemeral-storage': q(mibQuantity(r.ephemeralRequestMiB)) }
+        : {}),
     },
     limits: {
       cpu: q(formatMillis(r.cpuLimitMillis)),
       memory: q(mibQuantity(r.memoryLimitMiB)),
-      ...(r.ephemeralLimitMiB !== undefined ? { 'ephemeral-storage': q(mibQuantity(r.ephemeralLimitMiB)) } : {}),
+      ...(r.ephemeralLimitMiB !== undefined
+        ? { 'ephemeral-storage': q(mibQuantity(r.ephemeralLimitMiB)) }
+        : {}),
     },
   };
 }
 
 /** Shorthand for `{ cpu: {request, limit}, memory: {request, limit} }` props. */
-export function resources(cpuRequest: Cpu, cpuLimit: Cpu, memRequest: Size, memLimit: Size): ContainerResources {
+export function resources(
+  cpuRequest: Cpu,
+  cpuLimit: Cpu,
+  memRequest: Size,
+  memLimit: Size,
+): ContainerResources {
   return { cpu: { request: cpuRequest, limit: cpuLimit }, memory: { request: memRequest, limit: memLimit } };
 }

@@ -21,7 +21,11 @@ export interface ContainerLike {
   /** Container security context. */
   readonly securityContext?: ContainerSecurityContextLike;
   /** Volume mounts. */
-  readonly volumeMounts?: ReadonlyArray<{ readonly name: string; readonly mountPath: string; readonly subPath?: string }>;
+  readonly volumeMounts?: ReadonlyArray<{
+    readonly name: string;
+    readonly mountPath: string;
+    readonly subPath?: string;
+  }>;
 }
 
 /** Container security context fields the restricted profile governs. */
@@ -65,7 +69,12 @@ export interface PodSpecLike {
   /** nodeSelector. */
   readonly nodeSelector?: { readonly [key: string]: string };
   /** tolerations. */
-  readonly tolerations?: ReadonlyArray<{ readonly key?: string; readonly operator?: string; readonly value?: string; readonly effect?: string }>;
+  readonly tolerations?: ReadonlyArray<{
+    readonly key?: string;
+    readonly operator?: string;
+    readonly value?: string;
+    readonly effect?: string;
+  }>;
   /** automountServiceAccountToken. */
   readonly automountServiceAccountToken?: boolean;
   /** enableServiceLinks. */
@@ -146,10 +155,19 @@ type Mutable<T> = { -readonly [K in keyof T]: T[K] };
  *   root user, unconfined seccomp, capabilities other than NET_BIND_SERVICE), a hand-set
  *   `runtimeClassName`, `subPath` mounts in a VM, and containers without CPU and memory limits.
  */
-export function applySandbox<T extends PodTemplateLike>(template: T, sandbox: Sandbox, options: ApplySandboxOptions = {}): T {
+export function applySandbox<T extends PodTemplateLike>(
+  template: T,
+  sandbox: Sandbox,
+  options: ApplySandboxOptions = {},
+): T {
   const ctx = options.context ?? 'pod template';
   if (!(sandbox instanceof Sandbox)) {
-    throw propError(ctx, 'sandbox', sandbox, 'Sandbox.kata(...), Sandbox.legacyUntrusted(...) or Sandbox.trusted()');
+    throw propError(
+      ctx,
+      'sandbox',
+      sandbox,
+      'Sandbox.kata(...), Sandbox.legacyUntrusted(...) or Sandbox.trusted()',
+    );
   }
   const spec = template.spec;
   if (!spec || !Array.isArray(spec.containers) || spec.containers.length === 0) {
@@ -165,7 +183,11 @@ export function applySandbox<T extends PodTemplateLike>(template: T, sandbox: Sa
         : 'no hand-set runtimeClassName: choose the runtime with the sandbox prop (Sandbox.kata(KataRuntime.X))',
     );
   }
-  const hostNs = { hostNetwork: spec.hostNetwork, hostPID: spec.hostPID ?? spec.hostPid, hostIPC: spec.hostIPC ?? spec.hostIpc };
+  const hostNs = {
+    hostNetwork: spec.hostNetwork,
+    hostPID: spec.hostPID ?? spec.hostPid,
+    hostIPC: spec.hostIPC ?? spec.hostIpc,
+  };
   for (const ns of ['hostNetwork', 'hostPID', 'hostIPC'] as const) {
     if (hostNs[ns]) {
       throw propError(
@@ -177,35 +199,65 @@ export function applySandbox<T extends PodTemplateLike>(template: T, sandbox: Sa
     }
   }
   const podSc = spec.securityContext ?? {};
-  if (podSc.runAsNonRoot === false) throw propError(ctx, 'securityContext.runAsNonRoot', false, 'true (Pod Security restricted)');
-  if (podSc.runAsUser === 0) throw propError(ctx, 'securityContext.runAsUser', 0, 'a non-zero user id (Pod Security restricted)');
+  if (podSc.runAsNonRoot === false)
+    throw propError(ctx, 'securityContext.runAsNonRoot', false, 'true (Pod Security restricted)');
+  if (podSc.runAsUser === 0)
+    throw propError(ctx, 'securityContext.runAsUser', 0, 'a non-zero user id (Pod Security restricted)');
   if (podSc.seccompProfile && !['RuntimeDefault', 'Localhost'].includes(podSc.seccompProfile.type)) {
-    throw propError(ctx, 'securityContext.seccompProfile.type', podSc.seccompProfile.type, 'RuntimeDefault or Localhost');
+    throw propError(
+      ctx,
+      'securityContext.seccompProfile.type',
+      podSc.seccompProfile.type,
+      'RuntimeDefault or Localhost',
+    );
   }
   for (const v of spec.volumes ?? []) {
     const types = Object.keys(v).filter((k) => k !== 'name');
     const bad = types.filter((t) => !(RESTRICTED_VOLUME_TYPES as readonly string[]).includes(t));
     if (bad.length > 0) {
-      throw propError(ctx, `volumes["${v.name}"]`, bad.join(','), `one of ${RESTRICTED_VOLUME_TYPES.join(', ')} (Pod Security restricted)`);
+      throw propError(
+        ctx,
+        `volumes["${v.name}"]`,
+        bad.join(','),
+        `one of ${RESTRICTED_VOLUME_TYPES.join(', ')} (Pod Security restricted)`,
+      );
     }
   }
 
   const harden = (c: ContainerLike, kind: string): ContainerLike => {
     const cctx = `${ctx} ${kind} "${c.name}"`;
     const sc = c.securityContext ?? {};
-    if (sc.privileged) throw propError(cctx, 'securityContext.privileged', true, 'false (Pod Security baseline)');
+    if (sc.privileged)
+      throw propError(cctx, 'securityContext.privileged', true, 'false (Pod Security baseline)');
     if (sc.allowPrivilegeEscalation === true) {
-      throw propError(cctx, 'securityContext.allowPrivilegeEscalation', true, 'false (Pod Security restricted)');
+      throw propError(
+        cctx,
+        'securityContext.allowPrivilegeEscalation',
+        true,
+        'false (Pod Security restricted)',
+      );
     }
-    if (sc.runAsNonRoot === false) throw propError(cctx, 'securityContext.runAsNonRoot', false, 'true (Pod Security restricted)');
-    if (sc.runAsUser === 0) throw propError(cctx, 'securityContext.runAsUser', 0, 'a non-zero user id (Pod Security restricted)');
+    if (sc.runAsNonRoot === false)
+      throw propError(cctx, 'securityContext.runAsNonRoot', false, 'true (Pod Security restricted)');
+    if (sc.runAsUser === 0)
+      throw propError(cctx, 'securityContext.runAsUser', 0, 'a non-zero user id (Pod Security restricted)');
     if (sc.seccompProfile && !['RuntimeDefault', 'Localhost'].includes(sc.seccompProfile.type)) {
-      throw propError(cctx, 'securityContext.seccompProfile.type', sc.seccompProfile.type, 'RuntimeDefault or Localhost');
+      throw propError(
+        cctx,
+        'securityContext.seccompProfile.type',
+        sc.seccompProfile.type,
+        'RuntimeDefault or Localhost',
+      );
     }
     const add = sc.capabilities?.add ?? [];
     const badCaps = add.filter((cap) => !ADDABLE_CAPABILITIES.includes(cap));
     if (badCaps.length > 0) {
-      throw propError(cctx, 'securityContext.capabilities.add', badCaps, 'only NET_BIND_SERVICE (Pod Security restricted)');
+      throw propError(
+        cctx,
+        'securityContext.capabilities.add',
+        badCaps,
+        'only NET_BIND_SERVICE (Pod Security restricted)',
+      );
     }
     if (sandbox.isolated) {
       const sub = (c.volumeMounts ?? []).find((m) => m.subPath !== undefined);
@@ -249,7 +301,9 @@ export function applySandbox<T extends PodTemplateLike>(template: T, sandbox: Sa
   const newSpec: Mutable<PodSpecLike> = {
     ...spec,
     containers: spec.containers.map((c) => harden(c, 'container')),
-    ...(spec.initContainers ? { initContainers: spec.initContainers.map((c) => harden(c, 'init container')) } : {}),
+    ...(spec.initContainers
+      ? { initContainers: spec.initContainers.map((c) => harden(c, 'init container')) }
+      : {}),
     automountServiceAccountToken: options.serviceAccountToken ?? false,
     enableServiceLinks: spec.enableServiceLinks ?? false,
     securityContext: {
@@ -263,7 +317,8 @@ export function applySandbox<T extends PodTemplateLike>(template: T, sandbox: Sa
   if (Object.keys(nodeSelector).length > 0) newSpec.nodeSelector = nodeSelector;
   const tolerations = [...(spec.tolerations ?? [])];
   for (const t of sandbox.podTolerations) {
-    if (!tolerations.some((x) => x.key === t.key && x.effect === t.effect && x.value === t.value)) tolerations.push(t);
+    if (!tolerations.some((x) => x.key === t.key && x.effect === t.effect && x.value === t.value))
+      tolerations.push(t);
   }
   if (tolerations.length > 0) newSpec.tolerations = tolerations;
 

@@ -37,7 +37,8 @@ export function parseQuantity(q: string | number): number {
     return q;
   }
   const m = QUANTITY.exec(String(q).trim());
-  if (!m) throw new Error(`quantity ${JSON.stringify(q)} is not a Kubernetes quantity (e.g. 250m, 1, 512Mi, 2Gi)`);
+  if (!m)
+    throw new Error(`quantity ${JSON.stringify(q)} is not a Kubernetes quantity (e.g. 250m, 1, 512Mi, 2Gi)`);
   const base = Number(m[1]);
   if (m[3] !== undefined) return base * 10 ** Number(m[3]);
   const suffix = m[2] ?? '';
@@ -73,7 +74,8 @@ export function memoryToMiB(q: string | number): number {
 
 /** Formats millicores as a canonical quantity: `250m`, `1`, `1500m`. */
 export function formatMillis(millis: number): string {
-  if (!Number.isInteger(millis) || millis < 0) throw new Error(`millicores ${millis} must be a whole number >= 0`);
+  if (!Number.isInteger(millis) || millis < 0)
+    throw new Error(`millicores ${millis} must be a whole number >= 0`);
   return millis % 1000 === 0 ? String(millis / 1000) : `${millis}m`;
 }
 

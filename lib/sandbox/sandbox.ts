@@ -14,7 +14,11 @@ export class CriFlavor {
    * containerd (1.1 - 1.7): the pod annotation `io.kubernetes.cri.untrusted-workload: "true"` selects the
    * `untrusted_workload_runtime`. Deprecated in containerd 1.2, removed in 2.0 (containerd `RELEASES.md`).
    */
-  public static readonly CONTAINERD = new CriFlavor('containerd', 'io.kubernetes.cri.untrusted-workload', 'true');
+  public static readonly CONTAINERD = new CriFlavor(
+    'containerd',
+    'io.kubernetes.cri.untrusted-workload',
+    'true',
+  );
   /**
    * CRI-O (up to 1.13): `io.kubernetes.cri-o.TrustedSandbox: "false"` selects `runtime_untrusted_workload`.
    * Removed in CRI-O 1.14 (cri-o/cri-o PR #2153).
@@ -167,7 +171,8 @@ export class Sandbox {
    */
   public get podNodeSelector(): Record<string, string> {
     if (this.kind === SandboxKind.LEGACY) return { [KATA_RUNTIME_LABEL]: 'true' };
-    if (this.kind === SandboxKind.KATA && this.runtime!.managedByPlatform) return { ...this.runtime!.nodeSelector };
+    if (this.kind === SandboxKind.KATA && this.runtime!.managedByPlatform)
+      return { ...this.runtime!.nodeSelector };
     return {};
   }
 

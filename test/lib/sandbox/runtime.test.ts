@@ -66,7 +66,9 @@ describe('KataRuntime presets', () => {
   test('annotation allow lists follow the shim defaults', () => {
     expect(KataRuntime.QEMU.allowsAnnotation(`${HYPERVISOR_ANNOTATION_PREFIX}default_vcpus`)).toBe(false);
     expect(KataRuntime.QEMU.allowsAnnotation('kernel_params')).toBe(true);
-    expect(KataRuntime.QEMU_RUNTIME_RS.allowsAnnotation(`${HYPERVISOR_ANNOTATION_PREFIX}default_memory`)).toBe(true);
+    expect(
+      KataRuntime.QEMU_RUNTIME_RS.allowsAnnotation(`${HYPERVISOR_ANNOTATION_PREFIX}default_memory`),
+    ).toBe(true);
     expect(KataRuntime.DRAGONBALL.allowsAnnotation('default_vcpus')).toBe(true);
   });
 
@@ -136,22 +138,30 @@ describe('VM sizing', () => {
     expect(() => Sandbox.kata(KataRuntime.QEMU, { vcpus: 2 })).toThrow(
       /Sandbox.kata\(kata-qemu\): vcpus "2" is not allowed; expected an annotation the runtime kata-qemu allows \(enable_annotations: enable_iommu, kernel_params, kernel_verity_params\)/,
     );
-    expect(() => Sandbox.kata(KataRuntime.CLOUD_HYPERVISOR, { memory: Size.gibibytes(1) })).toThrow(/memory "1024"/);
+    expect(() => Sandbox.kata(KataRuntime.CLOUD_HYPERVISOR, { memory: Size.gibibytes(1) })).toThrow(
+      /memory "1024"/,
+    );
   });
 
   test('refuses nonsense sizes and foreign annotations', () => {
     expect(() => Sandbox.kata(KataRuntime.QEMU_RUNTIME_RS, { vcpus: 0 })).toThrow(/vcpus 0/);
-    expect(() => Sandbox.kata(KataRuntime.QEMU_RUNTIME_RS, { memory: Size.mebibytes(16) })).toThrow(/memory "16MiB"/);
+    expect(() => Sandbox.kata(KataRuntime.QEMU_RUNTIME_RS, { memory: Size.mebibytes(16) })).toThrow(
+      /memory "16MiB"/,
+    );
     expect(() => Sandbox.kata(KataRuntime.QEMU, { annotations: { 'example.com/x': 'y' } })).toThrow(
       /annotations\["example.com\/x"\] "y" is not allowed; expected keys under io.katacontainers/,
     );
     expect(() =>
-      Sandbox.kata(KataRuntime.QEMU, { annotations: { [`${HYPERVISOR_ANNOTATION_PREFIX}machine_type`]: 'q35' } }),
+      Sandbox.kata(KataRuntime.QEMU, {
+        annotations: { [`${HYPERVISOR_ANNOTATION_PREFIX}machine_type`]: 'q35' },
+      }),
     ).toThrow(/machine_type/);
   });
 
   test('non-hypervisor Kata annotations pass through', () => {
-    const s = Sandbox.kata(KataRuntime.QEMU, { annotations: { 'io.katacontainers.config.runtime.sandbox_cgroup_only': 'true' } });
+    const s = Sandbox.kata(KataRuntime.QEMU, {
+      annotations: { 'io.katacontainers.config.runtime.sandbox_cgroup_only': 'true' },
+    });
     expect(s.annotations['io.katacontainers.config.runtime.sandbox_cgroup_only']).toBe('true');
   });
 });
