@@ -5,3 +5,4 @@ export * from './spark';
 export * from './vault';
 export * from './kafka';
 export * from './cassandra';
+export * from './druid';
