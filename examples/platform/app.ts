@@ -10,6 +10,7 @@ import { addVault } from './vault';
 import { addCassandra } from './cassandra';
 import { addKafka } from './kafka';
 import { addAnalytics } from './analytics';
+import { addDruid } from './druid';
 
 /** The runtimes the platform's Kata node pools serve. */
 export const PLATFORM_RUNTIMES = [
@@ -31,6 +32,7 @@ export function buildApp(outdir = 'dist'): App {
   const cassandra = addCassandra(app);
   const kafka = addKafka(app);
   addMicroservices(app, { vault, cassandra, kafka });
+  addDruid(app, { kafka });
   addAnalytics(app, { kafka });
   return app;
 }

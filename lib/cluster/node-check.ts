@@ -91,6 +91,8 @@ export interface KataNodeCheckProps {
   readonly image?: string;
   /** How often to re-check. @default Duration.minutes(10) */
   readonly interval?: Duration;
+  /** CIDR of the Kubernetes API server, the only egress the check has. @default "0.0.0.0/0" */
+  readonly apiServerCidr?: string;
   /** Nodes to check. @default - every node (all taints tolerated) */
   readonly nodeSelector?: Readonly<Record<string, string>>;
 }
@@ -130,6 +132,24 @@ export class KataNodeCheck extends Construct {
     const script = new k8s.KubeConfigMap(this, 'script', {
       metadata: { name, namespace, labels },
       data: { 'check.sh': renderNodeCheckScript(interval) },
+    });
+    // No ingress at all; egress only to the API server (to label the node).
+    new k8s.KubeNetworkPolicy(this, 'network-policy', {
+      metadata: { name, namespace, labels },
+      spec: {
+        podSelector: { matchLabels: labels },
+        policyTypes: ['Ingress', 'Egress'],
+        ingress: [],
+        egress: [
+          {
+            to: [{ ipBlock: { cidr: props.apiServerCidr ?? '0.0.0.0/0' } }],
+            ports: [
+              { protocol: 'TCP', port: k8s.IntOrString.fromNumber(443) },
+              { protocol: 'TCP', port: k8s.IntOrString.fromNumber(6443) },
+            ],
+          },
+        ],
+      },
     });
     this.daemonSet = new k8s.KubeDaemonSet(this, 'daemonset', {
       metadata: { name, namespace, labels },

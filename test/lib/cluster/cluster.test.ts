@@ -210,6 +210,13 @@ describe('KataNodeCheck', () => {
     });
     const cm = objs.find((o) => o.kind === 'ConfigMap') as unknown as { data: Record<string, string> };
     expect(cm.data['check.sh']).toContain('sleep 300');
+    expect(objs.find((o) => o.kind === 'NetworkPolicy')).toMatchObject({
+      spec: {
+        policyTypes: ['Ingress', 'Egress'],
+        ingress: [],
+        egress: [{ ports: [{ port: 443 }, { port: 6443 }] }],
+      },
+    });
     expect(objs.find((o) => o.kind === 'ClusterRole')).toMatchObject({
       rules: [{ resources: ['nodes'], verbs: ['get', 'patch'] }],
     });
