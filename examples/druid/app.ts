@@ -7,7 +7,7 @@
  * Before applying: the metadata store password lives in a Secret created outside the manifests, e.g.
  * `kubectl -n druid create secret generic druid-metadata --from-literal=password="$(openssl rand -base64 24)"`,
  * and the pods' ServiceAccounts are bound to an IAM role for the bucket (EKS Pod Identity). Apply in
- * Druid's rolling-update order as described in docs/readme/druid.md.
+ * Druid's rolling-update order as described in the Druid section of README.md.
  */
 import { App, Chart, Size } from 'cdk8s';
 import { Cpu } from 'cdk8s-plus-28';

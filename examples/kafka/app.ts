@@ -7,7 +7,7 @@
  *
  * Before applying: cert-manager must be installed with an Issuer `kafka-ca` in namespace `kafka`,
  * the Secret `kafka-admin` (keys `username`, `password`) must exist, and external-dns should manage
- * `kafka.example.com` (docs/readme/kafka.md).
+ * `kafka.example.com` (the Kafka section of README.md).
  */
 import { App, Chart, Size } from 'cdk8s';
 import { Cpu } from 'cdk8s-plus-28';

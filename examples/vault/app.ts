@@ -5,7 +5,7 @@
  * `npm run synth:examples` writes it to dist/examples/vault/.
  *
  * Before applying: cert-manager must be installed and the Issuer `vault-ca` must exist in namespace
- * `vault` (docs/readme/vault.md shows a CA Issuer). After applying: initialise and unseal as described
+ * `vault` (the Vault section of README.md shows a CA Issuer). After applying: initialise and unseal as described
  * there.
  */
 import { App, Chart, Size } from 'cdk8s';

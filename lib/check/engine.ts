@@ -103,7 +103,7 @@ function validateOptions(o: CheckOptions): void {
   for (const id of o.disabledRules ?? []) {
     if (!ruleById(id))
       throw new Error(
-        `checkManifests: disabledRules entry ${JSON.stringify(id)} is not a rule id (see docs/readme/checks.md)`,
+        `checkManifests: disabledRules entry ${JSON.stringify(id)} is not a rule id (see README.md)`,
       );
   }
   for (const rc of o.runtimeClasses ?? []) {

@@ -7,7 +7,7 @@
  * kata-containers/kata-containers), the last release whose DaemonSet interface (the bash
  * `kata-deploy.sh` with `SHIMS`, `DEFAULT_SHIM`, `CREATE_RUNTIMECLASSES`... environment variables) is
  * published as plain manifests; from 3.22 the project ships only the Helm chart. Clusters on 4.x use
- * the Helm chart (the Pulumi `KataEnvironment` installs it) together with `KataRuntimeClasses`.
+ * the Helm chart (the Pulumi environments of kata-blueprints/hosts install it with `KataDeployRelease`) together with `KataRuntimeClasses`.
  */
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';

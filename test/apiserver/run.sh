@@ -88,7 +88,7 @@ if [ ${#inputs[@]} -eq 0 ]; then
 fi
 
 # --- build (cached outside git, keyed by go.mod/go.sum, sources and Go version) ---------
-command -v go >/dev/null || { log "go is required (see docs/readme/apiserver.md)"; exit 1; }
+command -v go >/dev/null || { log "go is required (see README.md, Real API-server verification)"; exit 1; }
 # kube-apiserver reports the release it was built from (as the official build does).
 k8s_version="$(cd "$here" && go list -m -f '{{.Version}}' k8s.io/kubernetes)"
 k8s_minor="${k8s_version#v1.}"

@@ -128,7 +128,7 @@ export class RingUpdateStrategy {
   public static readonly ROLLING = new RingUpdateStrategy('RollingUpdate');
   /**
    * `OnDelete`: the new spec applies when a pod is deleted, so an operator (or a script) restarts one
-   * node at a time across racks (see docs/readme/cassandra.md).
+   * node at a time across racks (see the Cassandra section of README.md).
    */
   public static readonly ON_DELETE = new RingUpdateStrategy('OnDelete');
   private constructor(

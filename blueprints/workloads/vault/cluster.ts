@@ -199,7 +199,7 @@ export interface KataVaultClusterProps {
  * the listener and on every Raft join, Kubernetes service registration (active/standby Services), a
  * quorum-keeping PodDisruptionBudget, one-per-host spreading and a default-deny NetworkPolicy.
  *
- * Initialisation and (with Shamir) unsealing remain operator steps; see docs/readme/vault.md.
+ * Initialisation and (with Shamir) unsealing remain operator steps; see the Vault section of README.md.
  */
 export class KataVaultCluster extends Construct implements INetworkEndpoint {
   /** Base name of the objects (also the StatefulSet and the main Service). */

@@ -1,11 +1,11 @@
-/** docs/readme/checks.md documents every rule, with the table generated from the rule metadata. */
+/** README.md documents every rule, with the table generated from the rule metadata. */
 import { readFileSync } from 'fs';
 import { join } from 'path';
 import { ALL_RULES, renderRulesMarkdown, RULES_TABLE_END, RULES_TABLE_START } from '../../../lib/check';
 
-const DOC = readFileSync(join(__dirname, '../../../docs/readme/checks.md'), 'utf8');
+const DOC = readFileSync(join(__dirname, '../../../README.md'), 'utf8');
 
-describe('docs/readme/checks.md', () => {
+describe('README.md', () => {
   test('lists every rule id', () => {
     const missing = ALL_RULES.filter((r) => !DOC.includes(`| \`${r.id}\` |`)).map((r) => r.id);
     expect(missing).toEqual([]);
