@@ -3,6 +3,7 @@
  * label selector matches, what a container asks for. Tolerant of malformed input (the schema rules
  * report that); nothing here throws on odd shapes.
  */
+import { labelSelectorMatches } from '../manifest/selector';
 import { parseQuantity } from '../sandbox/quantity';
 import type { KubeObject } from '../manifest/load';
 
@@ -186,29 +187,7 @@ export function isEmptySelector(s: LabelSelector): boolean {
 
 /** Whether `labels` satisfy `selector` (Kubernetes semantics; unknown operators never match). */
 export function selectorMatches(selector: LabelSelector, labels: Readonly<Record<string, string>>): boolean {
-  for (const [k, v] of Object.entries(selector.matchLabels)) {
-    if (labels[k] !== v) return false;
-  }
-  for (const e of selector.matchExpressions) {
-    const has = Object.prototype.hasOwnProperty.call(labels, e.key);
-    switch (e.operator) {
-      case 'In':
-        if (!has || !e.values.includes(labels[e.key])) return false;
-        break;
-      case 'NotIn':
-        if (has && e.values.includes(labels[e.key])) return false;
-        break;
-      case 'Exists':
-        if (!has) return false;
-        break;
-      case 'DoesNotExist':
-        if (has) return false;
-        break;
-      default:
-        return false;
-    }
-  }
-  return true;
+  return labelSelectorMatches(selector, labels);
 }
 
 /** Renders a selector for messages, e.g. `app=web,tier in (a,b)`. */

@@ -3,6 +3,7 @@
  * containers, plus the RuntimeClass overhead), its memory limit, the guest memory of its VM, and the
  * scheduling constraints the planner honours (required hostname anti-affinity, zone spread, zone pinning).
  */
+import { LabelSelectorLike, labelSelectorMatches } from '../manifest/selector';
 import { CriFlavor } from '../sandbox/sandbox';
 import { cpuToMillis, memoryToBytes, parseQuantity } from '../sandbox/quantity';
 import { SandboxRuntime, LEGACY_UNTRUSTED_RUNTIME } from './vm';
@@ -19,18 +20,6 @@ export const LEGACY_SANDBOX = 'legacy-untrusted';
 
 const DEFAULT_MEMORY_ANNOTATION = 'io.katacontainers.config.hypervisor.default_memory';
 const MIB = 2 ** 20;
-
-/** A label selector (`matchLabels` / `matchExpressions`). */
-export interface LabelSelectorLike {
-  /** Exact label matches. */
-  readonly matchLabels?: Readonly<Record<string, string>>;
-  /** Set-based requirements. */
-  readonly matchExpressions?: ReadonlyArray<{
-    readonly key: string;
-    readonly operator: string;
-    readonly values?: readonly string[];
-  }>;
-}
 
 /** A required pod anti-affinity term on the hostname topology. */
 export interface AntiAffinityTerm {
@@ -106,29 +95,7 @@ export function podSelectorMatches(
   selector: LabelSelectorLike | undefined,
   labels: Readonly<Record<string, string>>,
 ): boolean {
-  if (!selector) return false;
-  for (const [k, v] of Object.entries(selector.matchLabels ?? {})) if (labels[k] !== v) return false;
-  for (const e of selector.matchExpressions ?? []) {
-    const has = Object.prototype.hasOwnProperty.call(labels, e.key);
-    const values = e.values ?? [];
-    switch (e.operator) {
-      case 'In':
-        if (!has || !values.includes(labels[e.key])) return false;
-        break;
-      case 'NotIn':
-        if (has && values.includes(labels[e.key])) return false;
-        break;
-      case 'Exists':
-        if (!has) return false;
-        break;
-      case 'DoesNotExist':
-        if (has) return false;
-        break;
-      default:
-        return false;
-    }
-  }
-  return true;
+  return selector !== undefined && labelSelectorMatches(selector, labels);
 }
 
 /** Whether an anti-affinity term of a pod in `ownNamespace` selects a pod with `labels` in `namespace`. */
