@@ -5,6 +5,7 @@
  * sysctl allow-list, the 1.25 Windows exemptions). Feature-gated relaxations that are off by default
  * at 1.28 (user-namespace pods) are not applied.
  */
+import { RESTRICTED_VOLUME_TYPES } from '../../sandbox/apply';
 import { CheckContext, PodUnit } from '../context';
 import { ContainerView, Json, containersOf, obj, objs, plural, quoteList, str, strMap } from '../model';
 import { PodSecurityLevel, RuleFamily, RuleInfo, Severity } from '../types';
@@ -79,17 +80,8 @@ export const SAFE_SYSCTLS_1_28: ReadonlySet<string> = new Set([
 
 const SELINUX_TYPES_1_0 = new Set(['', 'container_t', 'container_init_t', 'container_kvm_t']);
 
-/** Volume sources `restricted` allows at 1.28. */
-export const RESTRICTED_VOLUME_SOURCES_1_28: ReadonlySet<string> = new Set([
-  'configMap',
-  'csi',
-  'downwardAPI',
-  'emptyDir',
-  'ephemeral',
-  'persistentVolumeClaim',
-  'projected',
-  'secret',
-]);
+/** Volume sources `restricted` allows at 1.28 (the list `applySandbox` enforces on blueprint pods). */
+export const RESTRICTED_VOLUME_SOURCES_1_28: ReadonlySet<string> = new Set(RESTRICTED_VOLUME_TYPES);
 
 const APPARMOR_ANNOTATION_PREFIX = 'container.apparmor.security.beta.kubernetes.io/';
 
