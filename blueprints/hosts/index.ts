@@ -5,6 +5,7 @@
  */
 export * from './contract';
 export * from './validate';
+export * from './service-accounts';
 export * from './node-script';
 export * from './manifests';
 export * from './kata-deploy';

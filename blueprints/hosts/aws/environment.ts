@@ -19,6 +19,13 @@ import {
   requireWholeNumber,
   scalingBounds,
 } from '../validate';
+import {
+  DEFAULT_DRUID_SERVICE_ACCOUNTS,
+  DEFAULT_VAULT_SERVICE_ACCOUNT,
+  checkServiceAccounts,
+  refuseSharedServiceAccounts,
+  serviceAccountKey,
+} from '../service-accounts';
 import { classifyAwsInstanceType } from './instance-types';
 import { AwsMetalNodePool, hardenedLaunchTemplateArgs } from './node-pool';
 
@@ -100,19 +107,26 @@ export interface AwsKataEnvironmentProps {
   readonly bucketNamePrefix?: string;
   /**
    * Vault's service account (gets encrypt/decrypt on the auto-unseal key).
-   * @default { namespace: "vault", name: "vault" }
+   * @default { namespace: "vault", name: "vault" } (a KataVaultCluster named "vault" in namespace "vault")
    */
   readonly vaultServiceAccount?: ServiceAccountRef;
   /**
-   * Druid's service account (gets read/write on the deep-storage bucket).
-   * @default { namespace: "druid", name: "druid" }
+   * The service accounts that get read/write on the Druid deep-storage bucket, each with its own Pod
+   * Identity association to the same role. A `KataDruidCluster` named N runs its data nodes as `N-druid`
+   * and its coordinators and overlords as `N-druid-master`; historicals, indexers and the overlord all
+   * use deep storage, so list both.
+   * @default DEFAULT_DRUID_SERVICE_ACCOUNTS: `druid/druid-druid` and `druid/druid-druid-master` (a
+   *   KataDruidCluster named "druid" in namespace "druid")
    */
-  readonly druidServiceAccount?: ServiceAccountRef;
+  readonly druidServiceAccounts?: readonly ServiceAccountRef[];
   /**
-   * Spark's service account (gets read/write on the Spark bucket).
-   * @default { namespace: "analytics", name: "spark" }
+   * The service accounts that get read/write on the analytics (`<prefix>-spark`) bucket, each with its
+   * own Pod Identity association to the same role: `J-spark` for a `KataSparkJob` named J (driver and
+   * executors), `J-flink` for a `KataFlinkJob` named J. With an empty list the role exists but no
+   * association is created, so no pod gets the bucket.
+   * @default [] (no service account is bound)
    */
-  readonly sparkServiceAccount?: ServiceAccountRef;
+  readonly analyticsServiceAccounts?: readonly ServiceAccountRef[];
   /**
    * Tags on every resource.
    * @default - none
@@ -156,8 +170,9 @@ export const ASSUME_POD_IDENTITY = JSON.stringify({
  *   EBS CSI driver.
  * - Vault auto-unseal: a KMS key with rotation and the alias `alias/<name>-vault-unseal`, and a role bound
  *   to Vault's service account with EKS Pod Identity (no annotation needed in the manifests).
- * - S3 buckets for Druid deep storage and Spark: KMS-encrypted, versioned, public access blocked, TLS only,
- *   bucket-owner-enforced, with Pod Identity roles for Druid and Spark.
+ * - S3 buckets for Druid deep storage and analytics (Spark, Flink): KMS-encrypted, versioned, public
+ *   access blocked, TLS only, bucket-owner-enforced, each with a role and one Pod Identity association
+ *   per listed service account (`druidServiceAccounts`, `analyticsServiceAccounts`).
  * - kata-deploy and the synthesized manifests (`KataWorkloads`), checked against the pools' runtimes.
  */
 export class AwsKataEnvironment extends pulumi.ComponentResource {
@@ -181,9 +196,12 @@ export class AwsKataEnvironment extends pulumi.ComponentResource {
   public readonly vaultKeyAlias: aws.kms.Alias;
   /** Druid's deep-storage bucket. */
   public readonly druidBucket: aws.s3.Bucket;
-  /** Spark's bucket (event logs, checkpoints, warehouse). */
+  /** The analytics bucket `<prefix>-spark` (Spark and Flink event logs, checkpoints, warehouse). */
   public readonly sparkBucket: aws.s3.Bucket;
-  /** Roles bound to service accounts, by purpose (`vault`, `druid`, `spark`). */
+  /**
+   * Roles bound to service accounts, by purpose: `vault` (vaultServiceAccount), `druid`
+   * (druidServiceAccounts), `spark` (the analytics bucket; analyticsServiceAccounts).
+   */
   public readonly workloadRoles: Readonly<Record<string, aws.iam.Role>>;
   /** Kubeconfig of the cluster (uses `aws eks get-token`; secret). */
   public readonly kubeconfig: pulumi.Output<string>;
@@ -259,17 +277,26 @@ export class AwsKataEnvironment extends pulumi.ComponentResource {
     const vaultSa = checkServiceAccount(
       ctx,
       'vaultServiceAccount',
-      props.vaultServiceAccount ?? { namespace: 'vault', name: 'vault' },
+      props.vaultServiceAccount ?? DEFAULT_VAULT_SERVICE_ACCOUNT,
     );
-    const druidSa = checkServiceAccount(
+    const druidSas = checkServiceAccounts(
       ctx,
-      'druidServiceAccount',
-      props.druidServiceAccount ?? { namespace: 'druid', name: 'druid' },
+      'druidServiceAccounts',
+      props.druidServiceAccounts ?? DEFAULT_DRUID_SERVICE_ACCOUNTS,
     );
-    const sparkSa = checkServiceAccount(
+    const analyticsSas = checkServiceAccounts(
       ctx,
-      'sparkServiceAccount',
-      props.sparkServiceAccount ?? { namespace: 'analytics', name: 'spark' },
+      'analyticsServiceAccounts',
+      props.analyticsServiceAccounts ?? [],
+    );
+    refuseSharedServiceAccounts(
+      ctx,
+      [
+        { prop: 'vaultServiceAccount', serviceAccounts: [vaultSa], single: true },
+        { prop: 'druidServiceAccounts', serviceAccounts: druidSas },
+        { prop: 'analyticsServiceAccounts', serviceAccounts: analyticsSas },
+      ],
+      'EKS Pod Identity associates one role with each service account',
     );
     // Validate every pool, and the manifests against them, before creating anything.
     const preview = props.kataPools.map((p) => {
@@ -524,29 +551,39 @@ export class AwsKataEnvironment extends pulumi.ComponentResource {
       { name: `alias/${name}-vault-unseal`, targetKeyId: this.vaultKey.keyId },
       child,
     );
-    const bind = (purpose: string, sa: ServiceAccountRef, policy: pulumi.Output<string>): aws.iam.Role => {
+    // One role per purpose; one Pod Identity association per service account that assumes it.
+    const bind = (
+      purpose: string,
+      sas: readonly { readonly resourceName: string; readonly sa: ServiceAccountRef }[],
+      policy: pulumi.Output<string>,
+    ): aws.iam.Role => {
       const role = new aws.iam.Role(
         `${name}-${purpose}`,
         { assumeRolePolicy: ASSUME_POD_IDENTITY, tags },
         child,
       );
       new aws.iam.RolePolicy(`${name}-${purpose}`, { role: role.id, policy }, child);
-      new aws.eks.PodIdentityAssociation(
-        `${name}-${purpose}`,
-        {
-          clusterName: this.cluster.name,
-          namespace: sa.namespace,
-          serviceAccount: sa.name,
-          roleArn: role.arn,
-          tags,
-        },
-        { parent: this, dependsOn: [podIdentityAgent] },
-      );
+      for (const { resourceName, sa } of sas) {
+        new aws.eks.PodIdentityAssociation(
+          resourceName,
+          {
+            clusterName: this.cluster.name,
+            namespace: sa.namespace,
+            serviceAccount: sa.name,
+            roleArn: role.arn,
+            tags,
+          },
+          { parent: this, dependsOn: [podIdentityAgent] },
+        );
+      }
       return role;
     };
+    // Associations of the lists are named after their account; Vault's single one keeps `<name>-vault`.
+    const each = (purpose: string, sas: readonly ServiceAccountRef[]) =>
+      sas.map((sa) => ({ resourceName: `${name}-${purpose}-${serviceAccountKey(sa)}`, sa }));
     const vaultRole = bind(
       'vault',
-      vaultSa,
+      [{ resourceName: `${name}-vault`, sa: vaultSa }],
       pulumi.jsonStringify({
         Version: '2012-10-17',
         Statement: [
@@ -668,8 +705,8 @@ export class AwsKataEnvironment extends pulumi.ComponentResource {
           { Effect: 'Allow', Action: ['kms:Decrypt', 'kms:GenerateDataKey'], Resource: dataKey.arn },
         ],
       });
-    const druidRole = bind('druid', druidSa, bucketAccess(this.druidBucket));
-    const sparkRole = bind('spark', sparkSa, bucketAccess(this.sparkBucket));
+    const druidRole = bind('druid', each('druid', druidSas), bucketAccess(this.druidBucket));
+    const sparkRole = bind('spark', each('spark', analyticsSas), bucketAccess(this.sparkBucket));
     this.workloadRoles = { vault: vaultRole, druid: druidRole, spark: sparkRole };
 
     // Kubernetes access.

@@ -2,7 +2,8 @@
  * `AzureKataEnvironment`: a whole Azure environment for the platform on AKS Pod Sandboxing: resource
  * group, VNet, AKS (Azure CNI overlay, Calico network policy, OIDC issuer and Workload Identity), Pod
  * Sandboxing pools, Key Vault with an unseal key for Vault, a storage account with containers for Druid
- * and Spark, federated identities for their service accounts, and the synthesized manifests.
+ * and analytics (Spark, Flink), federated identities for their service accounts, and the synthesized
+ * manifests.
  */
 import * as authorization from '@pulumi/azure-native/authorization';
 import * as containerservice from '@pulumi/azure-native/containerservice';
@@ -24,6 +25,13 @@ import {
   requireWholeNumber,
   scalingBounds,
 } from '../validate';
+import {
+  DEFAULT_DRUID_SERVICE_ACCOUNTS,
+  DEFAULT_VAULT_SERVICE_ACCOUNT,
+  checkServiceAccounts,
+  refuseSharedServiceAccounts,
+  serviceAccountKey,
+} from '../service-accounts';
 import { AzureKataNodePool } from './agent-pool';
 import { checkAzureVmSize } from './vm-sizes';
 
@@ -96,12 +104,28 @@ export interface AzureKataEnvironmentProps {
    * @default "dist"
    */
   readonly manifestsDir?: string;
-  /** Vault's service account. @default { namespace: "vault", name: "vault" } */
+  /**
+   * Vault's service account (federated with the `vault` identity, which gets the unseal key).
+   * @default { namespace: "vault", name: "vault" } (a KataVaultCluster named "vault" in namespace "vault")
+   */
   readonly vaultServiceAccount?: ServiceAccountRef;
-  /** Druid's service account. @default { namespace: "druid", name: "druid" } */
-  readonly druidServiceAccount?: ServiceAccountRef;
-  /** Spark's service account. @default { namespace: "analytics", name: "spark" } */
-  readonly sparkServiceAccount?: ServiceAccountRef;
+  /**
+   * The service accounts federated with the `druid` identity (Storage Blob Data Contributor on the
+   * `druid-deep-storage` container), one federated identity credential each, at most 20. A
+   * `KataDruidCluster` named N runs its data nodes as `N-druid` and its coordinators and overlords as
+   * `N-druid-master`; historicals, indexers and the overlord all use deep storage, so list both.
+   * @default DEFAULT_DRUID_SERVICE_ACCOUNTS: `druid/druid-druid` and `druid/druid-druid-master` (a
+   *   KataDruidCluster named "druid" in namespace "druid")
+   */
+  readonly druidServiceAccounts?: readonly ServiceAccountRef[];
+  /**
+   * The service accounts federated with the `spark` identity (Storage Blob Data Contributor on the
+   * analytics container `spark`), one federated identity credential each, at most 20: `J-spark` for a
+   * `KataSparkJob` named J (driver and executors), `J-flink` for a `KataFlinkJob` named J. With an empty
+   * list the identity exists but no credential is created, so no pod can use it.
+   * @default [] (no service account is federated)
+   */
+  readonly analyticsServiceAccounts?: readonly ServiceAccountRef[];
   /**
    * Tags on every resource.
    * @default - none
@@ -113,7 +137,9 @@ export interface AzureKataEnvironmentProps {
  * A production Azure environment for Kata workloads with AKS Pod Sandboxing (`kata-vm-isolation`).
  * AKS installs the runtime, so no kata-deploy; workloads must use `KataRuntime.AKS_VM_ISOLATION`.
  * Workload Identity needs the service accounts annotated with the output client IDs
- * (`azure.workload.identity/client-id`) and the pods labelled `azure.workload.identity/use: "true"`.
+ * (`azure.workload.identity/client-id`: every account of `druidServiceAccounts` with the `druid` identity's,
+ * every account of `analyticsServiceAccounts` with the `spark` identity's) and the pods labelled
+ * `azure.workload.identity/use: "true"`.
  */
 export class AzureKataEnvironment extends pulumi.ComponentResource {
   /** The resource group. */
@@ -128,9 +154,12 @@ export class AzureKataEnvironment extends pulumi.ComponentResource {
   public readonly keyVault: keyvault.Vault;
   /** The unseal key. */
   public readonly vaultKey: keyvault.Key;
-  /** The storage account for Druid and Spark. */
+  /** The storage account for Druid and analytics (containers `druid-deep-storage` and `spark`). */
   public readonly storageAccount: storage.StorageAccount;
-  /** User-assigned identities by purpose (`vault`, `druid`, `spark`). */
+  /**
+   * User-assigned identities by purpose: `vault` (vaultServiceAccount), `druid` (druidServiceAccounts),
+   * `spark` (the analytics container; analyticsServiceAccounts).
+   */
   public readonly identities: Readonly<Record<string, managedidentity.UserAssignedIdentity>>;
   /** Kubeconfig (cluster user credentials; secret). */
   public readonly kubeconfig: pulumi.Output<string>;
@@ -222,17 +251,26 @@ export class AzureKataEnvironment extends pulumi.ComponentResource {
     const vaultSa = checkServiceAccount(
       ctx,
       'vaultServiceAccount',
-      props.vaultServiceAccount ?? { namespace: 'vault', name: 'vault' },
+      props.vaultServiceAccount ?? DEFAULT_VAULT_SERVICE_ACCOUNT,
     );
-    const druidSa = checkServiceAccount(
+    const druidSas = checkFederatedServiceAccounts(
       ctx,
-      'druidServiceAccount',
-      props.druidServiceAccount ?? { namespace: 'druid', name: 'druid' },
+      'druidServiceAccounts',
+      props.druidServiceAccounts ?? DEFAULT_DRUID_SERVICE_ACCOUNTS,
     );
-    const sparkSa = checkServiceAccount(
+    const analyticsSas = checkFederatedServiceAccounts(
       ctx,
-      'sparkServiceAccount',
-      props.sparkServiceAccount ?? { namespace: 'analytics', name: 'spark' },
+      'analyticsServiceAccounts',
+      props.analyticsServiceAccounts ?? [],
+    );
+    refuseSharedServiceAccounts(
+      ctx,
+      [
+        { prop: 'vaultServiceAccount', serviceAccounts: [vaultSa], single: true },
+        { prop: 'druidServiceAccounts', serviceAccounts: druidSas },
+        { prop: 'analyticsServiceAccounts', serviceAccounts: analyticsSas },
+      ],
+      'a service account names one identity in its azure.workload.identity/client-id annotation',
     );
     if (props.deployWorkloads ?? true) preflightWorkloads(ctx, props.manifestsDir ?? 'dist', preview, false);
 
@@ -323,31 +361,50 @@ export class AzureKataEnvironment extends pulumi.ComponentResource {
         ),
     );
 
-    // Identities federated with the cluster's service accounts.
-    const identity = (purpose: string, sa: ServiceAccountRef): managedidentity.UserAssignedIdentity => {
+    // Identities federated with the cluster's service accounts. Azure refuses concurrent writes of
+    // federated credentials under one identity (409 Conflict), so each waits for the previous one.
+    const identity = (
+      purpose: string,
+      credentials: readonly {
+        readonly resourceName: string;
+        readonly credentialName?: string;
+        readonly sa: ServiceAccountRef;
+      }[],
+    ): managedidentity.UserAssignedIdentity => {
       const id = new managedidentity.UserAssignedIdentity(
         `${name}-${purpose}`,
         { resourceGroupName: rg, location: props.location, tags },
         child,
       );
-      new managedidentity.FederatedIdentityCredential(
-        `${name}-${purpose}`,
-        {
-          resourceGroupName: rg,
-          resourceName: id.name,
-          issuer: this.cluster.oidcIssuerProfile.apply((o) => o?.issuerURL ?? ''),
-          subject: `system:serviceaccount:${sa.namespace}:${sa.name}`,
-          audiences: ['api://AzureADTokenExchange'],
-        },
-        child,
-      );
+      let previous: managedidentity.FederatedIdentityCredential | undefined;
+      for (const { resourceName, credentialName, sa } of credentials) {
+        previous = new managedidentity.FederatedIdentityCredential(
+          resourceName,
+          {
+            resourceGroupName: rg,
+            resourceName: id.name,
+            ...(credentialName ? { federatedIdentityCredentialResourceName: credentialName } : {}),
+            issuer: this.cluster.oidcIssuerProfile.apply((o) => o?.issuerURL ?? ''),
+            subject: `system:serviceaccount:${sa.namespace}:${sa.name}`,
+            audiences: ['api://AzureADTokenExchange'],
+          },
+          previous ? { parent: this, dependsOn: [previous] } : child,
+        );
+      }
       return id;
     };
+    // Credentials of the lists are named after their service account (`<namespace>_<name>`).
+    const each = (purpose: string, sas: readonly ServiceAccountRef[]) =>
+      sas.map((sa) => ({
+        resourceName: `${name}-${purpose}-${serviceAccountKey(sa)}`,
+        credentialName: serviceAccountKey(sa),
+        sa,
+      }));
     const roleDefinition = (guid: string): pulumi.Output<string> =>
       pulumi.interpolate`/subscriptions/${client.subscriptionId}/providers/Microsoft.Authorization/roleDefinitions/${guid}`;
-    const vaultId = identity('vault', vaultSa);
-    const druidId = identity('druid', druidSa);
-    const sparkId = identity('spark', sparkSa);
+    const vaultId = identity('vault', [{ resourceName: `${name}-vault`, sa: vaultSa }]);
+    const druidId = identity('druid', each('druid', druidSas));
+    const sparkId = identity('spark', each('spark', analyticsSas));
     this.identities = { vault: vaultId, druid: druidId, spark: sparkId };
 
     // Key Vault with the unseal key.
@@ -469,4 +526,40 @@ export class AzureKataEnvironment extends pulumi.ComponentResource {
       sparkClientId: sparkId.clientId,
     });
   }
+}
+
+/** Azure's limit of federated identity credentials on one user-assigned identity. */
+export const MAX_FEDERATED_CREDENTIALS_PER_IDENTITY = 20;
+
+/**
+ * Checks a list of service accounts to federate with one identity: valid, none twice, at most
+ * {@link MAX_FEDERATED_CREDENTIALS_PER_IDENTITY}, and each credential name (`<namespace>_<name>`) within
+ * Azure's 120 characters.
+ */
+function checkFederatedServiceAccounts(
+  context: string,
+  prop: string,
+  value: readonly ServiceAccountRef[],
+): readonly ServiceAccountRef[] {
+  const sas = checkServiceAccounts(context, prop, value);
+  if (sas.length > MAX_FEDERATED_CREDENTIALS_PER_IDENTITY) {
+    throw propError(
+      context,
+      prop,
+      sas.map((sa) => `${sa.namespace}/${sa.name}`),
+      `at most ${MAX_FEDERATED_CREDENTIALS_PER_IDENTITY} service accounts (Azure's limit of federated credentials per identity)`,
+    );
+  }
+  sas.forEach((sa, i) => {
+    const credential = serviceAccountKey(sa);
+    if (credential.length > 120) {
+      throw propError(
+        context,
+        `${prop}[${i}]`,
+        sa,
+        `a service account whose federated credential name "<namespace>_<name>" fits Azure's 120 characters (${credential.length})`,
+      );
+    }
+  });
+  return sas;
 }

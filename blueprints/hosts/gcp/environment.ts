@@ -1,8 +1,8 @@
 /**
  * `GcpKataEnvironment`: a whole GCP environment for the platform: VPC with Cloud NAT, a private GKE
  * Standard cluster (Dataplane V2, Workload Identity, secrets encrypted with Cloud KMS), a system pool,
- * nested-virtualization Kata pools, Cloud KMS for Vault auto-unseal, GCS buckets for Druid and Spark with
- * Workload Identity Federation bindings, kata-deploy and the synthesized manifests.
+ * nested-virtualization Kata pools, Cloud KMS for Vault auto-unseal, GCS buckets for Druid and analytics
+ * (Spark, Flink) with Workload Identity Federation bindings, kata-deploy and the synthesized manifests.
  */
 import * as gcp from '@pulumi/gcp';
 import * as k8s from '@pulumi/kubernetes';
@@ -19,6 +19,12 @@ import {
   requireWholeNumber,
   scalingBounds,
 } from '../validate';
+import {
+  DEFAULT_DRUID_SERVICE_ACCOUNTS,
+  DEFAULT_VAULT_SERVICE_ACCOUNT,
+  checkServiceAccounts,
+  serviceAccountKey,
+} from '../service-accounts';
 import { GcpNestedVirtNodePool, GkeLocalSsd, checkGcpMachineType } from './node-pool';
 
 /** One Kata node pool of a {@link GcpKataEnvironment}. */
@@ -104,12 +110,27 @@ export interface GcpKataEnvironmentProps {
    * @default - "<project>-<name>"
    */
   readonly bucketNamePrefix?: string;
-  /** Vault's service account. @default { namespace: "vault", name: "vault" } */
+  /**
+   * Vault's service account (gets the auto-unseal key through Workload Identity Federation).
+   * @default { namespace: "vault", name: "vault" } (a KataVaultCluster named "vault" in namespace "vault")
+   */
   readonly vaultServiceAccount?: ServiceAccountRef;
-  /** Druid's service account. @default { namespace: "druid", name: "druid" } */
-  readonly druidServiceAccount?: ServiceAccountRef;
-  /** Spark's service account. @default { namespace: "analytics", name: "spark" } */
-  readonly sparkServiceAccount?: ServiceAccountRef;
+  /**
+   * The service accounts that get `roles/storage.objectUser` on the Druid deep-storage bucket, one IAM
+   * member per account's Workload Identity principal. A `KataDruidCluster` named N runs its data nodes as
+   * `N-druid` and its coordinators and overlords as `N-druid-master`; historicals, indexers and the
+   * overlord all use deep storage, so list both.
+   * @default DEFAULT_DRUID_SERVICE_ACCOUNTS: `druid/druid-druid` and `druid/druid-druid-master` (a
+   *   KataDruidCluster named "druid" in namespace "druid")
+   */
+  readonly druidServiceAccounts?: readonly ServiceAccountRef[];
+  /**
+   * The service accounts that get `roles/storage.objectUser` on the analytics (`<prefix>-spark`) bucket,
+   * one IAM member per account: `J-spark` for a `KataSparkJob` named J (driver and executors), `J-flink`
+   * for a `KataFlinkJob` named J. With an empty list no IAM member is created, so no pod gets the bucket.
+   * @default [] (no service account is bound)
+   */
+  readonly analyticsServiceAccounts?: readonly ServiceAccountRef[];
   /**
    * Keep the cluster from being deleted by `pulumi destroy`.
    * @default true
@@ -131,6 +152,10 @@ export function gkeWorkloadPrincipal(
 
 /**
  * A production GCP environment for Kata workloads on GKE Standard (Autopilot has no nested virtualization).
+ * Cloud permissions go to Kubernetes service accounts directly through Workload Identity Federation
+ * principals (no Google service accounts, no annotations): Vault's on the unseal key, each of
+ * `druidServiceAccounts` on the deep-storage bucket, each of `analyticsServiceAccounts` on the analytics
+ * bucket.
  */
 export class GcpKataEnvironment extends pulumi.ComponentResource {
   /** The VPC. */
@@ -147,7 +172,7 @@ export class GcpKataEnvironment extends pulumi.ComponentResource {
   public readonly vaultKey: gcp.kms.CryptoKey;
   /** Druid's deep-storage bucket. */
   public readonly druidBucket: gcp.storage.Bucket;
-  /** Spark's bucket. */
+  /** The analytics bucket `<prefix>-spark` (Spark and Flink). */
   public readonly sparkBucket: gcp.storage.Bucket;
   /** Kubeconfig (uses `gke-gcloud-auth-plugin`; secret). */
   public readonly kubeconfig: pulumi.Output<string>;
@@ -233,17 +258,17 @@ export class GcpKataEnvironment extends pulumi.ComponentResource {
     const vaultSa = checkServiceAccount(
       ctx,
       'vaultServiceAccount',
-      props.vaultServiceAccount ?? { namespace: 'vault', name: 'vault' },
+      props.vaultServiceAccount ?? DEFAULT_VAULT_SERVICE_ACCOUNT,
     );
-    const druidSa = checkServiceAccount(
+    const druidSas = checkServiceAccounts(
       ctx,
-      'druidServiceAccount',
-      props.druidServiceAccount ?? { namespace: 'druid', name: 'druid' },
+      'druidServiceAccounts',
+      props.druidServiceAccounts ?? DEFAULT_DRUID_SERVICE_ACCOUNTS,
     );
-    const sparkSa = checkServiceAccount(
+    const analyticsSas = checkServiceAccounts(
       ctx,
-      'sparkServiceAccount',
-      props.sparkServiceAccount ?? { namespace: 'analytics', name: 'spark' },
+      'analyticsServiceAccounts',
+      props.analyticsServiceAccounts ?? [],
     );
     if (props.deployWorkloads ?? true)
       preflightWorkloads(ctx, props.manifestsDir ?? 'dist', preview, props.installKataDeploy);
@@ -452,7 +477,7 @@ export class GcpKataEnvironment extends pulumi.ComponentResource {
     }
 
     // Buckets.
-    const bucket = (purpose: string, sa: ServiceAccountRef): gcp.storage.Bucket => {
+    const bucket = (purpose: string, sas: readonly ServiceAccountRef[]): gcp.storage.Bucket => {
       const b = new gcp.storage.Bucket(
         `${name}-${purpose}`,
         {
@@ -471,15 +496,17 @@ export class GcpKataEnvironment extends pulumi.ComponentResource {
         },
         child,
       );
-      new gcp.storage.BucketIAMMember(
-        `${name}-${purpose}`,
-        { bucket: b.name, role: 'roles/storage.objectUser', member: principal(sa) },
-        child,
-      );
+      for (const sa of sas) {
+        new gcp.storage.BucketIAMMember(
+          `${name}-${purpose}-${serviceAccountKey(sa)}`,
+          { bucket: b.name, role: 'roles/storage.objectUser', member: principal(sa) },
+          child,
+        );
+      }
       return b;
     };
-    this.druidBucket = bucket('druid-deep-storage', druidSa);
-    this.sparkBucket = bucket('spark', sparkSa);
+    this.druidBucket = bucket('druid-deep-storage', druidSas);
+    this.sparkBucket = bucket('spark', analyticsSas);
 
     // Kubernetes access.
     this.kubeconfig = pulumi.secret(

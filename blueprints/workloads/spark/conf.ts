@@ -122,7 +122,7 @@ export interface SparkConfInput {
   readonly namespace: string;
   /** Image of driver and executors. */
   readonly image: string;
-  /** Service account of the driver. */
+  /** Service account of the driver and the executors. */
   readonly serviceAccountName: string;
   /** Driver resources. */
   readonly driver: SparkRoleResources;
@@ -164,6 +164,8 @@ export function renderSparkConf(i: SparkConfInput): Array<[string, string]> {
     ['spark.kubernetes.container.image', i.image],
     ['spark.kubernetes.container.image.pullPolicy', 'IfNotPresent'],
     ['spark.kubernetes.authenticate.driver.serviceAccountName', i.serviceAccountName],
+    // Spark >= 3.1; named explicitly rather than left to the fallback on the driver's account.
+    ['spark.kubernetes.authenticate.executor.serviceAccountName', i.serviceAccountName],
     ['spark.kubernetes.submission.waitAppCompletion', 'true'],
     ['spark.kubernetes.executor.deleteOnTermination', 'true'],
   ];

@@ -198,7 +198,12 @@ export class KataSparkJob extends Construct implements INetworkEndpoint {
     const labels = componentLabels('spark', name, 'application', imageVersion(image));
     const poolSelector = { 'app.kubernetes.io/name': 'spark', 'app.kubernetes.io/instance': name };
 
-    // Driver RBAC (Spark docs: the driver creates pods, services and configmaps; PVCs for on-demand claims).
+    // The job's service account: the submitter's and the driver's API identity (Spark docs: the driver
+    // creates pods, services and configmaps; PVCs for on-demand claims), and the cloud identity of driver
+    // and executors (EKS Pod Identity, GKE Workload Identity, Azure Workload Identity bind it to the
+    // object storage). Executors run as it without a token: those mechanisms bring their own credentials
+    // (metadata server, or a projected token whose audience the API server refuses), so the Role below
+    // stays out of executors' reach.
     const saName = `${name}-spark`;
     new k8s.KubeServiceAccount(this, 'sa', {
       metadata: { name: saName, labels: labels.all },
@@ -257,7 +262,7 @@ export class KataSparkJob extends Construct implements INetworkEndpoint {
           { name: 'tmp', emptyDir: {} },
           { name: 'work-dir', emptyDir: {} },
         ],
-        serviceAccountName: r === 'driver' ? saName : undefined,
+        serviceAccountName: saName,
         serviceAccountToken: r === 'driver',
         securityContext: { runAsUser: SPARK_UID, runAsGroup: SPARK_UID, fsGroup: SPARK_UID },
         priorityClassName: props.priorityClassName,
@@ -369,12 +374,12 @@ export class KataSparkJob extends Construct implements INetworkEndpoint {
       const conf: Record<string, string> = {};
       for (const [k, v] of this.sparkConf) conf[k] = v;
       const sparkVersion = imageVersion(image)?.split('-')[0] ?? '3.5.5';
-      const podSpec = (r: 'driver' | 'executor', res: SparkRoleResources, t: k8s.PodTemplateSpec) => ({
+      const podSpec = (res: SparkRoleResources, t: k8s.PodTemplateSpec) => ({
         cores: res.cores,
         coreLimit: formatMillis(res.coreLimitMillis),
         memory: `${res.memoryMiB}m`,
         memoryOverhead: `${res.memoryOverheadMiB}m`,
-        ...(r === 'driver' ? { serviceAccount: saName } : {}),
+        serviceAccount: saName,
         template: podTemplateToJson(t),
       });
       const appSpec = {
@@ -389,9 +394,9 @@ export class KataSparkJob extends Construct implements INetworkEndpoint {
         sparkConf: conf,
         restartPolicy: { type: 'Never' },
         timeToLiveSeconds: ttl,
-        driver: podSpec('driver', this.driver, driverTemplate),
+        driver: podSpec(this.driver, driverTemplate),
         executor: {
-          ...podSpec('executor', this.executor, executorTemplate),
+          ...podSpec(this.executor, executorTemplate),
           ...(scaling.kind === 'static' ? { instances: scaling.instances } : {}),
         },
         ...(scaling.kind === 'dynamic'

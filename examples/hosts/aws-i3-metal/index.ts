@@ -1,6 +1,6 @@
 /**
  * The kata-blueprints platform on AWS: EKS with i3.metal Kata nodes whose instance-store NVMe disks
- * become local volumes, KMS for Vault auto-unseal, S3 for Druid and Spark, kata-deploy, and the
+ * become local volumes, KMS for Vault auto-unseal, S3 for Druid and analytics (Spark, Flink), kata-deploy, and the
  * synthesized manifests (run `npm run synth` at the repository root first).
  *
  * In your own repository import from 'kata-blueprints/hosts' instead of the relative path.
@@ -26,6 +26,18 @@ const env = new AwsKataEnvironment('platform', {
       // i3.metal: 8 x 1.9 TB NVMe instance store, one local PersistentVolume per disk.
       localDisks: LocalDisks.awsInstanceStore(LocalDiskLayout.PER_DISK),
     },
+  ],
+  // The platform's service accounts (examples/platform): the Druid cluster "druid" runs its data nodes
+  // and its masters as two accounts, each Spark job J runs driver and executors as J-spark, the Flink
+  // job "sessions" runs as sessions-flink.
+  druidServiceAccounts: [
+    { namespace: 'druid', name: 'druid-druid' },
+    { namespace: 'druid', name: 'druid-druid-master' },
+  ],
+  analyticsServiceAccounts: [
+    { namespace: 'analytics', name: 'clickstream-spark' },
+    { namespace: 'analytics', name: 'nightly-rollup-spark' },
+    { namespace: 'analytics', name: 'sessions-flink' },
   ],
   manifestsDir: path.resolve(__dirname, config.get('manifestsDir') ?? '../../../dist'),
 });

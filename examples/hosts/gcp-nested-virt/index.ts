@@ -1,7 +1,7 @@
 /**
  * The kata-blueprints platform on GCP: a private GKE Standard cluster with nested-virtualization
  * (Intel VT-x) Kata nodes on Ubuntu, raw local NVMe SSDs for local volumes, Cloud KMS for Vault
- * auto-unseal, GCS for Druid and Spark, kata-deploy and the synthesized manifests.
+ * auto-unseal, GCS for Druid and analytics (Spark, Flink), kata-deploy and the synthesized manifests.
  *
  * In your own repository import from 'kata-blueprints/hosts' instead of the relative path.
  */
@@ -29,6 +29,18 @@ const env = new GcpKataEnvironment('platform', {
       // One thread per core: tenants' VMs never share a physical core's sibling threads.
       threadsPerCore: 1,
     },
+  ],
+  // The platform's service accounts (examples/platform): the Druid cluster "druid" runs its data nodes
+  // and its masters as two accounts, each Spark job J runs driver and executors as J-spark, the Flink
+  // job "sessions" runs as sessions-flink.
+  druidServiceAccounts: [
+    { namespace: 'druid', name: 'druid-druid' },
+    { namespace: 'druid', name: 'druid-druid-master' },
+  ],
+  analyticsServiceAccounts: [
+    { namespace: 'analytics', name: 'clickstream-spark' },
+    { namespace: 'analytics', name: 'nightly-rollup-spark' },
+    { namespace: 'analytics', name: 'sessions-flink' },
   ],
   manifestsDir: path.resolve(__dirname, config.get('manifestsDir') ?? '../../../dist'),
 });

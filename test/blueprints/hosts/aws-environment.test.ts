@@ -97,10 +97,30 @@ describe('AwsKataEnvironment', () => {
       one('aws:s3/bucketPolicy:BucketPolicy', 'prod-druid-deep-storage').inputs.policy,
     );
     expect(tlsOnly.Statement[0].Condition).toEqual({ Bool: { 'aws:SecureTransport': 'false' } });
-    expect(one('aws:eks/podIdentityAssociation:PodIdentityAssociation', 'prod-spark').inputs).toMatchObject({
-      namespace: 'analytics',
-      serviceAccount: 'spark',
-    });
+    // Druid: both accounts of a KataDruidCluster named "druid" assume the one deep-storage role.
+    expect(one('aws:iam/role:Role', 'prod-druid').inputs.assumeRolePolicy).toContain(
+      'pods.eks.amazonaws.com',
+    );
+    const druidAssociations = ofType('aws:eks/podIdentityAssociation:PodIdentityAssociation').filter((a) =>
+      a.name.startsWith('prod-druid-'),
+    );
+    expect(druidAssociations.map((a) => [a.name, a.inputs.namespace, a.inputs.serviceAccount])).toEqual([
+      ['prod-druid-druid_druid-druid', 'druid', 'druid-druid'],
+      ['prod-druid-druid_druid-druid-master', 'druid', 'druid-druid-master'],
+    ]);
+    for (const a of druidAssociations) {
+      expect(a.inputs.roleArn).toBe('arn:aws:mock:::prod-druid');
+      expect(a.inputs.clusterName).toBe('prod');
+    }
+    const druidPolicy = JSON.parse(one('aws:iam/rolePolicy:RolePolicy', 'prod-druid').inputs.policy);
+    expect(druidPolicy.Statement[1].Resource).toBe('arn:aws:mock:::prod-druid-deep-storage/*');
+    // Analytics: the role exists, but no service account is listed by default, so nothing assumes it.
+    expect(env.workloadRoles.spark).toBeDefined();
+    expect(
+      ofType('aws:eks/podIdentityAssociation:PodIdentityAssociation').filter((a) =>
+        a.name.startsWith('prod-spark'),
+      ),
+    ).toEqual([]);
     expect(one('aws:eks/addon:Addon', 'prod-ebs-csi').inputs.podIdentityAssociations[0].serviceAccount).toBe(
       'ebs-csi-controller-sa',
     );
@@ -161,6 +181,76 @@ describe('AwsKataEnvironment', () => {
     expect(one('aws:eks/cluster:Cluster', 'priv-eks').inputs.vpcConfig.publicAccessCidrs).toBeUndefined();
     expect(ofType('aws:ec2/natGateway:NatGateway').filter((n) => n.name.startsWith('priv-'))).toHaveLength(1);
     expect(registered.some((r) => r.type.startsWith('kubernetes:helm'))).toBe(false);
+  });
+
+  test('one Pod Identity association per listed service account, against the same role', async () => {
+    new AwsKataEnvironment('lake', {
+      ...props,
+      deployWorkloads: false,
+      druidServiceAccounts: [{ namespace: 'olap', name: 'events-druid' }],
+      analyticsServiceAccounts: [
+        { namespace: 'analytics', name: 'clickstream-spark' },
+        { namespace: 'analytics', name: 'nightly-rollup-spark' },
+        { namespace: 'analytics', name: 'sessions-flink' },
+      ],
+    });
+    await settle();
+    const associations = ofType('aws:eks/podIdentityAssociation:PodIdentityAssociation');
+    const byRole = (role: string) =>
+      associations
+        .filter((a) => a.inputs.roleArn === `arn:aws:mock:::${role}`)
+        .map((a) => `${a.inputs.namespace}/${a.inputs.serviceAccount}`);
+    expect(byRole('lake-spark')).toEqual([
+      'analytics/clickstream-spark',
+      'analytics/nightly-rollup-spark',
+      'analytics/sessions-flink',
+    ]);
+    expect(byRole('lake-druid')).toEqual(['olap/events-druid']);
+    expect(byRole('lake-vault')).toEqual(['vault/vault']);
+    expect(associations).toHaveLength(5);
+    expect(
+      one('aws:eks/podIdentityAssociation:PodIdentityAssociation', 'lake-spark-analytics_sessions-flink')
+        .inputs,
+    ).toMatchObject({ namespace: 'analytics', serviceAccount: 'sessions-flink', clusterName: 'lake' });
+  });
+
+  test.each([
+    [
+      {
+        analyticsServiceAccounts: [
+          { namespace: 'analytics', name: 'clickstream-spark' },
+          { namespace: 'analytics', name: 'clickstream-spark' },
+        ],
+      },
+      'AwsKataEnvironment "env1": analyticsServiceAccounts[1] {"namespace":"analytics","name":"clickstream-spark"} is not allowed; expected a service account listed once (analyticsServiceAccounts[0] is the same account)',
+    ],
+    [
+      { druidServiceAccounts: [{ namespace: 'druid', name: 'Druid' }] },
+      'AwsKataEnvironment "env1": druidServiceAccounts[0] {"namespace":"druid","name":"Druid"} is not allowed; expected { namespace, name } with DNS-1123 names',
+    ],
+    [
+      { druidServiceAccounts: { namespace: 'druid', name: 'druid-druid' } },
+      'AwsKataEnvironment "env1": druidServiceAccounts {"namespace":"druid","name":"druid-druid"} is not allowed; expected a list of { namespace, name }',
+    ],
+    [
+      { analyticsServiceAccounts: [{ namespace: 'druid', name: 'druid-druid-master' }] },
+      'AwsKataEnvironment "env1": analyticsServiceAccounts[0] {"namespace":"druid","name":"druid-druid-master"} is not allowed; expected a service account bound to one purpose only (druidServiceAccounts[1] binds it already; EKS Pod Identity associates one role with each service account)',
+    ],
+    [
+      { druidServiceAccounts: [{ namespace: 'vault', name: 'vault' }] },
+      /druidServiceAccounts\[0\] \{"namespace":"vault","name":"vault"\} is not allowed; expected a service account bound to one purpose only \(vaultServiceAccount binds it already/,
+    ],
+  ])('refuses bad service account lists %#', async (override, message) => {
+    expect(
+      () =>
+        new AwsKataEnvironment('env1', {
+          ...props,
+          deployWorkloads: false,
+          ...(override as object),
+        }),
+    ).toThrow(message);
+    await settle();
+    expect(registered.filter((r) => r.custom)).toEqual([]);
   });
 
   test.each([

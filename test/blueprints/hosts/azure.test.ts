@@ -1,3 +1,4 @@
+import * as pulumi from '@pulumi/pulumi';
 import { KATA_NODE_TAINT_KEY, KATA_RUNTIME_LABEL, KataRuntime } from '../../../lib/sandbox';
 import {
   AzureKataEnvironment,
@@ -222,7 +223,26 @@ describe('AzureKataEnvironment', () => {
       issuer: 'https://oidc.example/issuer/',
       subject: 'system:serviceaccount:vault:vault',
       audiences: ['api://AzureADTokenExchange'],
+      resourceName: 'prod-vault',
     });
+    // Druid: both accounts of a KataDruidCluster named "druid" on the druid identity; analytics: none.
+    expect(
+      ofType('azure-native:managedidentity:FederatedIdentityCredential')
+        .filter((c) => c.name !== 'prod-vault')
+        .map((c) => [
+          c.inputs.resourceName,
+          c.inputs.federatedIdentityCredentialResourceName,
+          c.inputs.subject,
+        ]),
+    ).toEqual([
+      ['prod-druid', 'druid_druid-druid', 'system:serviceaccount:druid:druid-druid'],
+      ['prod-druid', 'druid_druid-druid-master', 'system:serviceaccount:druid:druid-druid-master'],
+    ]);
+    expect(
+      ofType('azure-native:managedidentity:UserAssignedIdentity')
+        .map((i) => i.name)
+        .sort(),
+    ).toEqual(['prod-druid', 'prod-spark', 'prod-vault']);
     expect(
       one('azure-native:authorization:RoleAssignment', 'prod-vault-crypto').inputs.roleDefinitionId,
     ).toBe(
@@ -250,6 +270,109 @@ describe('AzureKataEnvironment', () => {
     expect(() => new AzureKataEnvironment('bad', { ...props, manifestsDir: manifests('kata-qemu') })).toThrow(
       /AzureKataEnvironment "bad": runtimeClassName "kata-qemu" is not allowed; expected a runtime class served by one of the node pools \(kata-vm-isolation \(pool bad-sandbox\)\)/,
     );
+    await settle();
+    expect(registered.filter((r) => r.custom)).toEqual([]);
+  });
+
+  test('one federated credential per listed service account, created one after the other', async () => {
+    const dependsOn: Record<string, string[]> = {};
+    new AzureKataEnvironment(
+      'lake',
+      {
+        ...props,
+        deployWorkloads: false,
+        analyticsServiceAccounts: [
+          { namespace: 'analytics', name: 'clickstream-spark' },
+          { namespace: 'analytics', name: 'nightly-rollup-spark' },
+          { namespace: 'analytics', name: 'sessions-flink' },
+        ],
+      },
+      {
+        transformations: [
+          (args) => {
+            if (args.type === 'azure-native:managedidentity:FederatedIdentityCredential') {
+              const deps = (args.opts.dependsOn ?? []) as pulumi.Resource[];
+              dependsOn[args.name] = deps.map((d) => (d as unknown as { __name: string }).__name);
+            }
+            return undefined;
+          },
+        ],
+      },
+    );
+    await settle();
+    const spark = ofType('azure-native:managedidentity:FederatedIdentityCredential').filter(
+      (c) => c.inputs.resourceName === 'lake-spark',
+    );
+    expect(
+      spark.map((c) => [c.name, c.inputs.federatedIdentityCredentialResourceName, c.inputs.subject]),
+    ).toEqual([
+      [
+        'lake-spark-analytics_clickstream-spark',
+        'analytics_clickstream-spark',
+        'system:serviceaccount:analytics:clickstream-spark',
+      ],
+      [
+        'lake-spark-analytics_nightly-rollup-spark',
+        'analytics_nightly-rollup-spark',
+        'system:serviceaccount:analytics:nightly-rollup-spark',
+      ],
+      [
+        'lake-spark-analytics_sessions-flink',
+        'analytics_sessions-flink',
+        'system:serviceaccount:analytics:sessions-flink',
+      ],
+    ]);
+    // Azure answers 409 Conflict to concurrent credential writes under one identity.
+    expect(dependsOn).toEqual({
+      'lake-vault': [],
+      'lake-druid-druid_druid-druid': [],
+      'lake-druid-druid_druid-druid-master': ['lake-druid-druid_druid-druid'],
+      'lake-spark-analytics_clickstream-spark': [],
+      'lake-spark-analytics_nightly-rollup-spark': ['lake-spark-analytics_clickstream-spark'],
+      'lake-spark-analytics_sessions-flink': ['lake-spark-analytics_nightly-rollup-spark'],
+    });
+  });
+
+  test('refuses repeated, shared and too many service accounts', async () => {
+    const sa = (name: string) => ({ namespace: 'analytics', name });
+    expect(
+      () =>
+        new AzureKataEnvironment('e2', {
+          ...props,
+          deployWorkloads: false,
+          analyticsServiceAccounts: [sa('a-spark'), sa('b-spark'), sa('a-spark')],
+        }),
+    ).toThrow(
+      'AzureKataEnvironment "e2": analyticsServiceAccounts[2] {"namespace":"analytics","name":"a-spark"} is not allowed; expected a service account listed once (analyticsServiceAccounts[0] is the same account)',
+    );
+    expect(
+      () =>
+        new AzureKataEnvironment('e3', {
+          ...props,
+          deployWorkloads: false,
+          analyticsServiceAccounts: [{ namespace: 'vault', name: 'vault' }],
+        }),
+    ).toThrow(
+      /analyticsServiceAccounts\[0\] \{"namespace":"vault","name":"vault"\} is not allowed; expected a service account bound to one purpose only \(vaultServiceAccount binds it already; a service account names one identity in its azure.workload.identity\/client-id annotation\)/,
+    );
+    expect(
+      () =>
+        new AzureKataEnvironment('e4', {
+          ...props,
+          deployWorkloads: false,
+          analyticsServiceAccounts: Array.from({ length: 21 }, (_, i) => sa(`job${i}-spark`)),
+        }),
+    ).toThrow(
+      /analyticsServiceAccounts \[.*\] is not allowed; expected at most 20 service accounts \(Azure's limit of federated credentials per identity\)/,
+    );
+    expect(
+      () =>
+        new AzureKataEnvironment('e5', {
+          ...props,
+          deployWorkloads: false,
+          druidServiceAccounts: [{ namespace: 'druid', name: 'x'.repeat(120) }],
+        }),
+    ).toThrow(/druidServiceAccounts\[0\] .* fits Azure's 120 characters \(126\)/);
     await settle();
     expect(registered.filter((r) => r.custom)).toEqual([]);
   });

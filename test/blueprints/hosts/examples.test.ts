@@ -1,6 +1,12 @@
 /** The Pulumi example programs under examples/hosts, run under mocks with a sample configuration. */
 import * as pulumi from '@pulumi/pulumi';
-import { deployment, manifestDir, namespace } from './fixtures';
+import {
+  PLATFORM_ANALYTICS_SERVICE_ACCOUNTS as PLATFORM_ANALYTICS,
+  PLATFORM_DRUID_SERVICE_ACCOUNTS as PLATFORM_DRUID,
+  deployment,
+  manifestDir,
+  namespace,
+} from './fixtures';
 import { installMocks, one, ofType, resetRegistered, settle } from './mocks';
 
 beforeAll(installMocks);
@@ -42,6 +48,13 @@ describe('examples/hosts', () => {
       qemu: { enabled: true },
       'qemu-runtime-rs': { enabled: true },
     });
+    const associations = ofType('aws:eks/podIdentityAssociation:PodIdentityAssociation');
+    const boundTo = (role: string) =>
+      associations
+        .filter((a) => a.inputs.roleArn === `arn:aws:mock:::${role}`)
+        .map((a) => `${a.inputs.namespace}/${a.inputs.serviceAccount}`);
+    expect(boundTo('platform-spark')).toEqual(PLATFORM_ANALYTICS);
+    expect(boundTo('platform-druid')).toEqual(PLATFORM_DRUID);
   });
 
   test('gcp-nested-virt', async () => {
@@ -58,6 +71,13 @@ describe('examples/hosts', () => {
       enableNestedVirtualization: true,
     });
     expect(one('gcp:container/cluster:Cluster').inputs.privateClusterConfig.enablePrivateEndpoint).toBe(true);
+    const members = ofType('gcp:storage/bucketIAMMember:BucketIAMMember');
+    const boundTo = (bucket: string) =>
+      members
+        .filter((m) => m.inputs.bucket === bucket)
+        .map((m) => m.inputs.member.replace(/^.*\/subject\/ns\/(.*)\/sa\/(.*)$/, '$1/$2'));
+    expect(boundTo('my-project-platform-spark')).toEqual(PLATFORM_ANALYTICS);
+    expect(boundTo('my-project-platform-druid-deep-storage')).toEqual(PLATFORM_DRUID);
   });
 
   test('azure-aks-sandboxing', async () => {
@@ -72,6 +92,13 @@ describe('examples/hosts', () => {
       availabilityZones: ['1', '2', '3'],
     });
     expect(ofType('kubernetes:yaml/v2:ConfigGroup')).toHaveLength(2);
+    const credentials = ofType('azure-native:managedidentity:FederatedIdentityCredential');
+    const boundTo = (identity: string) =>
+      credentials
+        .filter((c) => c.inputs.resourceName === identity)
+        .map((c) => c.inputs.subject.replace(/^system:serviceaccount:(.*):(.*)$/, '$1/$2'));
+    expect(boundTo('platform-spark')).toEqual(PLATFORM_ANALYTICS);
+    expect(boundTo('platform-druid')).toEqual(PLATFORM_DRUID);
   });
 
   test('bare-metal', async () => {

@@ -54,3 +54,13 @@ export function platformDir(runtimeClassName = 'kata-qemu'): string {
     'apps.k8s.yaml': [namespace('apps'), deployment('web', 'apps', runtimeClassName)],
   });
 }
+
+/** The Druid service accounts of the platform example (a KataDruidCluster "druid" in namespace "druid"). */
+export const PLATFORM_DRUID_SERVICE_ACCOUNTS = ['druid/druid-druid', 'druid/druid-druid-master'];
+
+/** The service accounts of the platform example's analytics jobs (Spark jobs J as J-spark, Flink as J-flink). */
+export const PLATFORM_ANALYTICS_SERVICE_ACCOUNTS = [
+  'analytics/clickstream-spark',
+  'analytics/nightly-rollup-spark',
+  'analytics/sessions-flink',
+];

@@ -181,9 +181,30 @@ describe('GcpKataEnvironment', () => {
         versioning: { enabled: true },
       });
     }
-    expect(one('gcp:storage/bucketIAMMember:BucketIAMMember', 'prod-spark').inputs.member).toMatch(
-      /subject\/ns\/analytics\/sa\/spark$/,
-    );
+    // Druid: one member per account of a KataDruidCluster named "druid"; analytics: none by default.
+    const pool =
+      'principal://iam.googleapis.com/projects/123456789012/locations/global/workloadIdentityPools/my-project.svc.id.goog';
+    expect(
+      ofType('gcp:storage/bucketIAMMember:BucketIAMMember').map((m) => [
+        m.name,
+        m.inputs.bucket,
+        m.inputs.role,
+        m.inputs.member,
+      ]),
+    ).toEqual([
+      [
+        'prod-druid-deep-storage-druid_druid-druid',
+        'my-project-prod-druid-deep-storage',
+        'roles/storage.objectUser',
+        `${pool}/subject/ns/druid/sa/druid-druid`,
+      ],
+      [
+        'prod-druid-deep-storage-druid_druid-druid-master',
+        'my-project-prod-druid-deep-storage',
+        'roles/storage.objectUser',
+        `${pool}/subject/ns/druid/sa/druid-druid-master`,
+      ],
+    ]);
     expect(one('kubernetes:helm.sh/v3:Release').inputs.values.shims).toEqual({
       disableAll: true,
       qemu: { enabled: true },
@@ -196,6 +217,60 @@ describe('GcpKataEnvironment', () => {
     expect(() => new GcpKataEnvironment('bad', { ...props, manifestsDir: platformDir('kata-clh') })).toThrow(
       /GcpKataEnvironment "bad": runtimeClassName "kata-clh" is not allowed; expected a runtime class served by one of the node pools \(kata-qemu \(pool bad-nested\)\)/,
     );
+    await settle();
+    expect(registered.filter((r) => r.custom)).toEqual([]);
+  });
+
+  test('one IAM member per listed service account on the analytics bucket', async () => {
+    new GcpKataEnvironment('lake', {
+      ...props,
+      deployWorkloads: false,
+      analyticsServiceAccounts: [
+        { namespace: 'analytics', name: 'clickstream-spark' },
+        { namespace: 'analytics', name: 'nightly-rollup-spark' },
+        { namespace: 'analytics', name: 'sessions-flink' },
+      ],
+      // Workload Identity Federation lets one account hold both buckets.
+      druidServiceAccounts: [{ namespace: 'analytics', name: 'sessions-flink' }],
+    });
+    await settle();
+    const members = ofType('gcp:storage/bucketIAMMember:BucketIAMMember');
+    const on = (bucket: string) =>
+      members
+        .filter((m) => m.inputs.bucket === bucket)
+        .map((m) => m.inputs.member.replace(/^.*\/subject\//, ''));
+    expect(on('my-project-lake-spark')).toEqual([
+      'ns/analytics/sa/clickstream-spark',
+      'ns/analytics/sa/nightly-rollup-spark',
+      'ns/analytics/sa/sessions-flink',
+    ]);
+    expect(on('my-project-lake-druid-deep-storage')).toEqual(['ns/analytics/sa/sessions-flink']);
+    expect(members.map((m) => m.name)).toContain('lake-spark-analytics_nightly-rollup-spark');
+  });
+
+  test('refuses repeated and invalid service accounts', async () => {
+    expect(
+      () =>
+        new GcpKataEnvironment('e4', {
+          ...props,
+          deployWorkloads: false,
+          druidServiceAccounts: [
+            { namespace: 'druid', name: 'druid-druid' },
+            { namespace: 'druid', name: 'druid-druid-master' },
+            { namespace: 'druid', name: 'druid-druid' },
+          ],
+        }),
+    ).toThrow(
+      'GcpKataEnvironment "e4": druidServiceAccounts[2] {"namespace":"druid","name":"druid-druid"} is not allowed; expected a service account listed once (druidServiceAccounts[0] is the same account)',
+    );
+    expect(
+      () =>
+        new GcpKataEnvironment('e5', {
+          ...props,
+          deployWorkloads: false,
+          analyticsServiceAccounts: [{ namespace: 'Analytics', name: 'x-spark' }],
+        }),
+    ).toThrow(/analyticsServiceAccounts\[0\] \{"namespace":"Analytics","name":"x-spark"\} is not allowed/);
     await settle();
     expect(registered.filter((r) => r.custom)).toEqual([]);
   });

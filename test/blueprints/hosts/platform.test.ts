@@ -13,6 +13,9 @@ import {
   preflightWorkloads,
 } from '../../../blueprints/hosts';
 import { KataRuntime } from '../../../lib/sandbox';
+import { loadManifests } from '../../../lib/manifest/load';
+import { DEFAULT_DRUID_SERVICE_ACCOUNTS, DEFAULT_VAULT_SERVICE_ACCOUNT } from '../../../blueprints/hosts';
+import { PLATFORM_ANALYTICS_SERVICE_ACCOUNTS, PLATFORM_DRUID_SERVICE_ACCOUNTS } from './fixtures';
 
 describe('the example platform on kata-blueprints host pools', () => {
   const dir = mkdtempSync(join(tmpdir(), 'kata-platform-'));
@@ -47,4 +50,42 @@ describe('the example platform on kata-blueprints host pools', () => {
       /served by one of the node pools \(kata-vm-isolation \(pool aks\)\)/,
     );
   });
+
+  test('the service accounts the environments bind to cloud identities exist, and Druid runs as them', () => {
+    const { manifests, errors } = loadManifests([dir]);
+    expect(errors).toEqual([]);
+    const objects = manifests.map((m) => m.object as unknown as KubeLike);
+    const accounts = objects
+      .filter((o) => o.kind === 'ServiceAccount')
+      .map((o) => `${o.metadata.namespace}/${o.metadata.name}`);
+    const ref = (sa: { namespace: string; name: string }) => `${sa.namespace}/${sa.name}`;
+    expect(DEFAULT_DRUID_SERVICE_ACCOUNTS.map(ref)).toEqual(PLATFORM_DRUID_SERVICE_ACCOUNTS);
+    for (const sa of [
+      ref(DEFAULT_VAULT_SERVICE_ACCOUNT),
+      ...PLATFORM_DRUID_SERVICE_ACCOUNTS,
+      ...PLATFORM_ANALYTICS_SERVICE_ACCOUNTS,
+    ]) {
+      expect(accounts).toContain(sa);
+    }
+    // Every Druid pod (historicals, indexers and the overlord use deep storage) runs as a bound account.
+    const druidPods = objects.filter(
+      (o) => o.metadata.namespace === 'druid' && o.spec?.template?.spec?.containers !== undefined,
+    );
+    expect(druidPods.length).toBeGreaterThan(0);
+    for (const o of druidPods) {
+      expect(PLATFORM_DRUID_SERVICE_ACCOUNTS).toContain(
+        `druid/${o.spec?.template?.spec?.serviceAccountName}`,
+      );
+    }
+  });
 });
+
+interface KubeLike {
+  readonly kind: string;
+  readonly metadata: { readonly name: string; readonly namespace?: string };
+  readonly spec?: {
+    readonly template?: {
+      readonly spec?: { readonly containers?: unknown[]; readonly serviceAccountName?: string };
+    };
+  };
+}

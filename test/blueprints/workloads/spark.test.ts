@@ -102,6 +102,8 @@ describe('Spark configuration (pure)', () => {
       extra: { 'spark.z': '1', 'spark.a': '2' },
     });
     const m = new Map(conf);
+    expect(m.get('spark.kubernetes.authenticate.driver.serviceAccountName')).toBe('etl-spark');
+    expect(m.get('spark.kubernetes.authenticate.executor.serviceAccountName')).toBe('etl-spark');
     expect(m.get('spark.executor.memoryOverhead')).toBe('410m');
     expect(m.get('spark.kubernetes.executor.limit.cores')).toBe('2');
     expect(m.get('spark.dynamicAllocation.shuffleTracking.enabled')).toBe('true');
@@ -187,6 +189,8 @@ describe('KataSparkJob (native submission)', () => {
     expect(driver.spec.containers[0].name).toBe('spark-kubernetes-driver');
     expect(driver.spec.automountServiceAccountToken).toBe(true);
     expect(driver.spec.serviceAccountName).toBe('pi-spark');
+    // Executors run as the job's account (its cloud identity for object storage) without its token.
+    expect(executor.spec.serviceAccountName).toBe('pi-spark');
     expect(executor.spec.automountServiceAccountToken).toBe(false);
     // 4096Mi + max(384, 410) = 4506Mi
     expect(executor.spec.containers[0].resources.limits).toEqual({ cpu: '2', memory: '4506Mi' });
@@ -214,6 +218,7 @@ describe('KataSparkJob (native submission)', () => {
       'spark.kubernetes.executor.podTemplateFile=/opt/spark/pod-templates/executor.yaml',
     );
     expect(c.args).toContain('spark.executor.instances=4');
+    expect(c.args).toContain('spark.kubernetes.authenticate.executor.serviceAccountName=pi-spark');
     expect(c.args.slice(-2)).toEqual([JAR, '1000']);
     expect(c.volumeMounts).toContainEqual({
       name: 'pod-templates',
@@ -316,6 +321,10 @@ describe('KataSparkJob (operator)', () => {
       executor: { cores: 2, coreLimit: '2500m', memory: '8192m', memoryOverhead: '820m' },
       driver: { serviceAccount: 'pi-spark' },
     });
+    expect(app.spec.executor.serviceAccount).toBe('pi-spark');
+    expect(app.spec.executor.template.spec.serviceAccountName).toBe('pi-spark');
+    expect(app.spec.executor.template.spec.automountServiceAccountToken).toBe(false);
+    expect(app.spec.sparkConf['spark.kubernetes.authenticate.executor.serviceAccountName']).toBe('pi-spark');
     expect(app.spec.driver.template.spec.runtimeClassName).toBe('kata-qemu');
     expect(app.spec.executor.template.spec.runtimeClassName).toBe('kata-qemu');
     expect(app.spec.sparkConf['spark.kubernetes.driver.podTemplateFile']).toBeUndefined();
