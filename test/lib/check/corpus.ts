@@ -1,9 +1,10 @@
-/** Where the shared test corpora live: `../shared/corpus` next to the repository, else /work/shared/corpus. */
-import { existsSync } from 'fs';
+/**
+ * The test corpora written outside this project, kept in test/fixtures/corpus (see its README.md for
+ * sources, commits and license), so the tests need nothing beside the repository.
+ */
 import { resolve } from 'path';
 
 /** The corpus root directory. */
 export function corpusDir(): string {
-  const sibling = resolve(__dirname, '../../../../shared/corpus');
-  return existsSync(sibling) ? sibling : '/work/shared/corpus';
+  return resolve(__dirname, '../../fixtures/corpus');
 }

@@ -11,8 +11,9 @@ import {
 } from '../../../lib/plan';
 import { KataRuntimeClasses } from '../../../lib/cluster';
 import { KataRuntime } from '../../../lib/sandbox';
+import { corpusDir } from '../check/corpus';
 
-const CORPUS = '/work/shared/corpus/kata-workloads';
+const CORPUS = join(corpusDir(), 'kata-workloads');
 const MI = 2 ** 20;
 
 const tmpl = (labels: Record<string, string> = {}) => ({
