@@ -23,3 +23,4 @@ export * from './cidr';
 export * from './aws/environment';
 export * from './gcp/environment';
 export * from './azure/environment';
+export * from './environment-props';

@@ -3,6 +3,7 @@
  * node pools, KMS + Pod Identity for Vault auto-unseal, S3 buckets for Druid deep storage and Spark,
  * kata-deploy, and the synthesized manifests.
  */
+import { KataEnvironmentWorkloadProps } from '../environment-props';
 import * as aws from '@pulumi/aws';
 import * as k8s from '@pulumi/kubernetes';
 import * as pulumi from '@pulumi/pulumi';
@@ -50,7 +51,7 @@ export interface AwsKataPoolSpec {
 }
 
 /** Props of {@link AwsKataEnvironment}. */
-export interface AwsKataEnvironmentProps {
+export interface AwsKataEnvironmentProps extends KataEnvironmentWorkloadProps {
   /** Availability zones of the VPC and nodes (at least 2: EKS requires two). */
   readonly availabilityZones: readonly string[];
   /**
@@ -86,16 +87,6 @@ export interface AwsKataEnvironmentProps {
    */
   readonly systemNodeCount?: number;
   /**
-   * Apply the synthesized manifests (and kata-deploy).
-   * @default true
-   */
-  readonly deployWorkloads?: boolean;
-  /**
-   * The synthesized manifests.
-   * @default "dist"
-   */
-  readonly manifestsDir?: string;
-  /**
    * Install kata-deploy with its Helm chart (4.1.0).
    * @default - true unless the manifests install kata-deploy themselves (then theirs must reach every Kata pool)
    */
@@ -105,28 +96,6 @@ export interface AwsKataEnvironmentProps {
    * @default - the component name
    */
   readonly bucketNamePrefix?: string;
-  /**
-   * Vault's service account (gets encrypt/decrypt on the auto-unseal key).
-   * @default { namespace: "vault", name: "vault" } (a KataVaultCluster named "vault" in namespace "vault")
-   */
-  readonly vaultServiceAccount?: ServiceAccountRef;
-  /**
-   * The service accounts that get read/write on the Druid deep-storage bucket, each with its own Pod
-   * Identity association to the same role. A `KataDruidCluster` named N runs its data nodes as `N-druid`
-   * and its coordinators and overlords as `N-druid-master`; historicals, indexers and the overlord all
-   * use deep storage, so list both.
-   * @default DEFAULT_DRUID_SERVICE_ACCOUNTS: `druid/druid-druid` and `druid/druid-druid-master` (a
-   *   KataDruidCluster named "druid" in namespace "druid")
-   */
-  readonly druidServiceAccounts?: readonly ServiceAccountRef[];
-  /**
-   * The service accounts that get read/write on the analytics (`<prefix>-spark`) bucket, each with its
-   * own Pod Identity association to the same role: `J-spark` for a `KataSparkJob` named J (driver and
-   * executors), `J-flink` for a `KataFlinkJob` named J. With an empty list the role exists but no
-   * association is created, so no pod gets the bucket.
-   * @default [] (no service account is bound)
-   */
-  readonly analyticsServiceAccounts?: readonly ServiceAccountRef[];
   /**
    * Tags on every resource.
    * @default - none

@@ -5,6 +5,7 @@
  * and analytics (Spark, Flink), federated identities for their service accounts, and the synthesized
  * manifests.
  */
+import { KataEnvironmentWorkloadProps } from '../environment-props';
 import * as authorization from '@pulumi/azure-native/authorization';
 import * as containerservice from '@pulumi/azure-native/containerservice';
 import * as keyvault from '@pulumi/azure-native/keyvault';
@@ -57,7 +58,7 @@ export interface AzureKataPoolSpec {
 }
 
 /** Props of {@link AzureKataEnvironment}. */
-export interface AzureKataEnvironmentProps {
+export interface AzureKataEnvironmentProps extends KataEnvironmentWorkloadProps {
   /** Azure region, e.g. `westeurope`. */
   readonly location: string;
   /** IP ranges allowed to reach the API server; empty for a private cluster. */
@@ -94,38 +95,6 @@ export interface AzureKataEnvironmentProps {
    * @default - "<name>-kv"
    */
   readonly keyVaultName?: string;
-  /**
-   * Apply the synthesized manifests.
-   * @default true
-   */
-  readonly deployWorkloads?: boolean;
-  /**
-   * The synthesized manifests.
-   * @default "dist"
-   */
-  readonly manifestsDir?: string;
-  /**
-   * Vault's service account (federated with the `vault` identity, which gets the unseal key).
-   * @default { namespace: "vault", name: "vault" } (a KataVaultCluster named "vault" in namespace "vault")
-   */
-  readonly vaultServiceAccount?: ServiceAccountRef;
-  /**
-   * The service accounts federated with the `druid` identity (Storage Blob Data Contributor on the
-   * `druid-deep-storage` container), one federated identity credential each, at most 20. A
-   * `KataDruidCluster` named N runs its data nodes as `N-druid` and its coordinators and overlords as
-   * `N-druid-master`; historicals, indexers and the overlord all use deep storage, so list both.
-   * @default DEFAULT_DRUID_SERVICE_ACCOUNTS: `druid/druid-druid` and `druid/druid-druid-master` (a
-   *   KataDruidCluster named "druid" in namespace "druid")
-   */
-  readonly druidServiceAccounts?: readonly ServiceAccountRef[];
-  /**
-   * The service accounts federated with the `spark` identity (Storage Blob Data Contributor on the
-   * analytics container `spark`), one federated identity credential each, at most 20: `J-spark` for a
-   * `KataSparkJob` named J (driver and executors), `J-flink` for a `KataFlinkJob` named J. With an empty
-   * list the identity exists but no credential is created, so no pod can use it.
-   * @default [] (no service account is federated)
-   */
-  readonly analyticsServiceAccounts?: readonly ServiceAccountRef[];
   /**
    * Tags on every resource.
    * @default - none

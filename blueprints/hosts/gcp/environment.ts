@@ -4,6 +4,7 @@
  * nested-virtualization Kata pools, Cloud KMS for Vault auto-unseal, GCS buckets for Druid and analytics
  * (Spark, Flink) with Workload Identity Federation bindings, kata-deploy and the synthesized manifests.
  */
+import { KataEnvironmentWorkloadProps } from '../environment-props';
 import * as gcp from '@pulumi/gcp';
 import * as k8s from '@pulumi/kubernetes';
 import * as pulumi from '@pulumi/pulumi';
@@ -48,7 +49,7 @@ export interface GcpKataPoolSpec {
 }
 
 /** Props of {@link GcpKataEnvironment}. */
-export interface GcpKataEnvironmentProps {
+export interface GcpKataEnvironmentProps extends KataEnvironmentWorkloadProps {
   /** The project. */
   readonly project: string;
   /** The region of the network, cluster and buckets. */
@@ -91,16 +92,6 @@ export interface GcpKataEnvironmentProps {
    */
   readonly systemNodeCount?: number;
   /**
-   * Apply the synthesized manifests (and kata-deploy).
-   * @default true
-   */
-  readonly deployWorkloads?: boolean;
-  /**
-   * The synthesized manifests.
-   * @default "dist"
-   */
-  readonly manifestsDir?: string;
-  /**
    * Install kata-deploy with its Helm chart (4.1.0).
    * @default - true unless the manifests install kata-deploy themselves (then theirs must reach every Kata pool)
    */
@@ -110,27 +101,6 @@ export interface GcpKataEnvironmentProps {
    * @default - "<project>-<name>"
    */
   readonly bucketNamePrefix?: string;
-  /**
-   * Vault's service account (gets the auto-unseal key through Workload Identity Federation).
-   * @default { namespace: "vault", name: "vault" } (a KataVaultCluster named "vault" in namespace "vault")
-   */
-  readonly vaultServiceAccount?: ServiceAccountRef;
-  /**
-   * The service accounts that get `roles/storage.objectUser` on the Druid deep-storage bucket, one IAM
-   * member per account's Workload Identity principal. A `KataDruidCluster` named N runs its data nodes as
-   * `N-druid` and its coordinators and overlords as `N-druid-master`; historicals, indexers and the
-   * overlord all use deep storage, so list both.
-   * @default DEFAULT_DRUID_SERVICE_ACCOUNTS: `druid/druid-druid` and `druid/druid-druid-master` (a
-   *   KataDruidCluster named "druid" in namespace "druid")
-   */
-  readonly druidServiceAccounts?: readonly ServiceAccountRef[];
-  /**
-   * The service accounts that get `roles/storage.objectUser` on the analytics (`<prefix>-spark`) bucket,
-   * one IAM member per account: `J-spark` for a `KataSparkJob` named J (driver and executors), `J-flink`
-   * for a `KataFlinkJob` named J. With an empty list no IAM member is created, so no pod gets the bucket.
-   * @default [] (no service account is bound)
-   */
-  readonly analyticsServiceAccounts?: readonly ServiceAccountRef[];
   /**
    * Keep the cluster from being deleted by `pulumi destroy`.
    * @default true
