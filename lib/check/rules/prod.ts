@@ -431,6 +431,7 @@ function formatLabels(labels: Readonly<Record<string, string>>): string {
 
 function checkPdbs(ctx: CheckContext, covered: Set<PodUnit>): void {
   const r = PROD_RULES;
+  const withCustomResources = namespacesWithCustomResources(ctx);
   for (const e of ctx.entries) {
     if (e.object.kind !== 'PodDisruptionBudget' || !e.object.apiVersion.startsWith('policy/') || !e.namespace)
       continue;
@@ -439,11 +440,14 @@ function checkPdbs(ctx: CheckContext, covered: Set<PodUnit>): void {
     const pods = sel ? ctx.podsSelectedBy(e.namespace, sel) : [];
     pods.forEach((p) => covered.add(p));
     if (pods.length === 0) {
+      // An operator (Flink, Spark...) may create the pods from a custom resource in the namespace.
+      const operator = withCustomResources.has(e.namespace);
       ctx.report(
         r.pdbNoMatch,
         e,
-        `selector ${sel ? formatSelector(sel) : '(none)'} selects no pod in namespace "${e.namespace}"`,
-        { path: 'spec.selector' },
+        `selector ${sel ? formatSelector(sel) : '(none)'} selects no pod in namespace "${e.namespace}"` +
+          (operator ? ' (a custom resource in the namespace may create them through its operator)' : ''),
+        { path: 'spec.selector', ...(operator ? { severity: Severity.INFO } : {}) },
       );
       continue;
     }
@@ -522,12 +526,18 @@ export const RUNTIME_POD_LABELS: readonly string[] = [
 /** Service annotation listing further selector keys (comma-separated) that pods set at run time. */
 export const RUNTIME_SELECTOR_LABELS_ANNOTATION = 'kata-blueprints.io/runtime-selector-labels';
 
-function checkServices(ctx: CheckContext): void {
-  const withCustomResources = new Set<string>();
+/** Namespaces that hold a custom resource (whose operator may create pods the input does not show). */
+function namespacesWithCustomResources(ctx: CheckContext): Set<string> {
+  const out = new Set<string>();
   for (const e of ctx.entries) {
     if (e.namespace && e.object.apiVersion && validatorFor(e.object.apiVersion, e.object.kind) === null)
-      withCustomResources.add(e.namespace);
+      out.add(e.namespace);
   }
+  return out;
+}
+
+function checkServices(ctx: CheckContext): void {
+  const withCustomResources = namespacesWithCustomResources(ctx);
   for (const e of ctx.entries) {
     if (e.object.kind !== 'Service' || e.object.apiVersion !== 'v1' || !e.namespace) continue;
     const spec = obj(e.object.spec) ?? {};

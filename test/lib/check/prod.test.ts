@@ -193,3 +193,30 @@ describe('selectors', () => {
     expect(rules(prod(o))).toEqual(['prod/service-no-pods']);
   });
 });
+
+describe('PDBs for pods an operator creates', () => {
+  const flink = (namespace: string): Obj => ({
+    apiVersion: 'flink.apache.org/v1beta1',
+    kind: 'FlinkDeployment',
+    metadata: { name: 'sessions', namespace },
+    spec: {},
+  });
+
+  test('a PDB that selects no pod is a warning, and only an info next to a custom resource', () => {
+    const o = compliantApp();
+    const pdb = find(o, 'PodDisruptionBudget');
+    pdb.spec.selector.matchLabels = { app: 'taskmanager' };
+    const alone = prod(o).filter((f) => f.rule === 'prod/pdb-no-match');
+    expect(alone.map((f) => f.severity)).toEqual([Severity.WARNING]);
+    const withCr = prod([...o, flink(pdb.metadata.namespace)]).filter((f) => f.rule === 'prod/pdb-no-match');
+    expect(withCr.map((f) => f.severity)).toEqual([Severity.INFO]);
+    expect(withCr[0].message).toContain('a custom resource in the namespace may create them');
+  });
+
+  test('a custom resource in another namespace changes nothing', () => {
+    const o = compliantApp();
+    find(o, 'PodDisruptionBudget').spec.selector.matchLabels = { app: 'taskmanager' };
+    const f = prod([...o, flink('elsewhere')]).filter((x) => x.rule === 'prod/pdb-no-match');
+    expect(f.map((x) => x.severity)).toEqual([Severity.WARNING]);
+  });
+});
