@@ -27,7 +27,13 @@ import {
 import { podDisruptionBudget } from '../../../lib/k8s/pdb';
 import { sandboxedPodTemplate } from '../../../lib/k8s/pod';
 import { SpreadPolicy } from '../../../lib/k8s/scheduling';
-import { ResolvedResources, mibQuantity, resolveResources, sizeToMiB } from '../../../lib/k8s/units';
+import {
+  ResolvedResources,
+  mibQuantity,
+  resolveResources,
+  resources,
+  sizeToMiB,
+} from '../../../lib/k8s/units';
 import { Sandbox } from '../../../lib/sandbox/sandbox';
 import type { IKafkaEndpoint } from '../kafka/endpoint';
 import {
@@ -338,30 +344,12 @@ interface Pool {
 }
 
 const DEFAULT_RESOURCES: Record<string, ContainerResources> = {
-  coordinator: {
-    cpu: { request: Cpu.millis(500), limit: Cpu.units(1) },
-    memory: { request: Size.gibibytes(2), limit: Size.gibibytes(2) },
-  },
-  overlord: {
-    cpu: { request: Cpu.millis(500), limit: Cpu.units(1) },
-    memory: { request: Size.gibibytes(2), limit: Size.gibibytes(2) },
-  },
-  broker: {
-    cpu: { request: Cpu.units(1), limit: Cpu.units(2) },
-    memory: { request: Size.gibibytes(4), limit: Size.gibibytes(4) },
-  },
-  router: {
-    cpu: { request: Cpu.millis(250), limit: Cpu.units(1) },
-    memory: { request: Size.gibibytes(1), limit: Size.gibibytes(1) },
-  },
-  historical: {
-    cpu: { request: Cpu.units(2), limit: Cpu.units(4) },
-    memory: { request: Size.gibibytes(8), limit: Size.gibibytes(8) },
-  },
-  worker: {
-    cpu: { request: Cpu.units(2), limit: Cpu.units(4) },
-    memory: { request: Size.gibibytes(8), limit: Size.gibibytes(8) },
-  },
+  coordinator: resources(Cpu.millis(500), Cpu.units(1), Size.gibibytes(2), Size.gibibytes(2)),
+  overlord: resources(Cpu.millis(500), Cpu.units(1), Size.gibibytes(2), Size.gibibytes(2)),
+  broker: resources(Cpu.units(1), Cpu.units(2), Size.gibibytes(4), Size.gibibytes(4)),
+  router: resources(Cpu.millis(250), Cpu.units(1), Size.gibibytes(1), Size.gibibytes(1)),
+  historical: resources(Cpu.units(2), Cpu.units(4), Size.gibibytes(8), Size.gibibytes(8)),
+  worker: resources(Cpu.units(2), Cpu.units(4), Size.gibibytes(8), Size.gibibytes(8)),
 };
 
 /**

@@ -7,7 +7,6 @@ import { ApiObject, Chart, Size } from 'cdk8s';
 import { Cpu, k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { Sandbox } from '../../../lib/sandbox/sandbox';
-import { formatMillis } from '../../../lib/sandbox/quantity';
 import { constructContext, propError } from '../../../lib/k8s/errors';
 import { validateImage } from '../../../lib/k8s/image';
 import { componentLabels, defaultName, imageVersion, validateDnsName } from '../../../lib/k8s/labels';
@@ -20,7 +19,7 @@ import {
   NetworkPort,
   PodNetworkPolicy,
 } from '../../../lib/k8s/network';
-import { cpuMillis, mibQuantity, sizeToMiB } from '../../../lib/k8s/units';
+import { cpuMillis, sizeToMiB, toResourceRequirements } from '../../../lib/k8s/units';
 import type { IKafkaEndpoint } from '../kafka/endpoint';
 
 /** The default Flink image: the official image (user `flink`, uid 9999). */
@@ -271,16 +270,13 @@ export class KataFlinkJob extends Construct implements INetworkEndpoint {
           {
             name: 'flink-main-container',
             ...(env.length ? { env } : {}),
-            resources: {
-              requests: {
-                cpu: k8s.Quantity.fromString(formatMillis(r.cpuMillis)),
-                memory: k8s.Quantity.fromString(mibQuantity(r.memoryMiB)),
-              },
-              limits: {
-                cpu: k8s.Quantity.fromString(formatMillis(r.cpuMillis)),
-                memory: k8s.Quantity.fromString(mibQuantity(r.memoryMiB)),
-              },
-            },
+            // The operator sets request = limit from `resource`; the template says the same.
+            resources: toResourceRequirements({
+              cpuRequestMillis: r.cpuMillis,
+              cpuLimitMillis: r.cpuMillis,
+              memoryRequestMiB: r.memoryMiB,
+              memoryLimitMiB: r.memoryMiB,
+            }),
             volumeMounts: [
               { name: 'flink-logs', mountPath: '/opt/flink/log' },
               { name: 'tmp', mountPath: '/tmp' },

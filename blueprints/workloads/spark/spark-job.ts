@@ -25,7 +25,7 @@ import {
   PodNetworkPolicy,
 } from '../../../lib/k8s/network';
 import { configFiles, CONFIG_HASH_ANNOTATION } from '../../../lib/k8s/config';
-import { cpuMillis, mibQuantity, sizeToMiB, durationSeconds } from '../../../lib/k8s/units';
+import { cpuMillis, sizeToMiB, durationSeconds, toResourceRequirements } from '../../../lib/k8s/units';
 import type { IKafkaEndpoint } from '../kafka/endpoint';
 import {
   SparkApplicationType,
@@ -233,7 +233,7 @@ export class KataSparkJob extends Construct implements INetworkEndpoint {
 
     // Pod templates for driver and executors: the sandbox, the hardened contexts, scratch volumes.
     const template = (r: 'driver' | 'executor', res: SparkRoleResources): k8s.PodTemplateSpec => {
-      const memory = mibQuantity(containerMemoryMiB(res));
+      const memoryMiB = containerMemoryMiB(res);
       return sandboxedPodTemplate({
         context: `${ctx} ${r} pod template`,
         sandbox,
@@ -242,16 +242,13 @@ export class KataSparkJob extends Construct implements INetworkEndpoint {
           {
             name: `spark-kubernetes-${r}`,
             image,
-            resources: {
-              requests: {
-                cpu: k8s.Quantity.fromString(String(res.cores)),
-                memory: k8s.Quantity.fromString(memory),
-              },
-              limits: {
-                cpu: k8s.Quantity.fromString(formatMillis(res.coreLimitMillis)),
-                memory: k8s.Quantity.fromString(memory),
-              },
-            },
+            // What Spark itself sets from the conf: request = cores, limit = limit.cores, memory + overhead.
+            resources: toResourceRequirements({
+              cpuRequestMillis: res.cores * 1000,
+              cpuLimitMillis: res.coreLimitMillis,
+              memoryRequestMiB: memoryMiB,
+              memoryLimitMiB: memoryMiB,
+            }),
             volumeMounts: [
               { name: 'tmp', mountPath: '/tmp' },
               { name: 'work-dir', mountPath: '/opt/spark/work-dir' },
