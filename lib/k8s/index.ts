@@ -11,3 +11,4 @@ export * from './network';
 export * from './config';
 export * from './namespace';
 export * from './cert-manager';
+export * from './storage';

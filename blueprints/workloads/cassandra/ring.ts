@@ -1,4 +1,5 @@
 /** `KataCassandraRing`: a rack-aware Apache Cassandra (or ScyllaDB) ring in Kata VMs. */
+import { volumeClaimTemplate } from '../../../lib/k8s/storage';
 import { Chart, Duration, Size } from 'cdk8s';
 import { Cpu, k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
@@ -976,18 +977,13 @@ export class KataCassandraRing extends Construct implements INetworkEndpoint {
         priorityClassName: p.priorityClassName,
       });
 
-      const claim = (
-        claimName: string,
-        size: string,
-        storageClassName: string | undefined,
-      ): k8s.KubePersistentVolumeClaimProps => ({
-        metadata: { name: claimName, labels: { ...objectLabels, [CASSANDRA_RACK_LABEL]: rack.name } },
-        spec: {
-          accessModes: ['ReadWriteOnce'],
-          ...(storageClassName ? { storageClassName } : {}),
-          resources: { requests: { storage: k8s.Quantity.fromString(size) } },
-        },
-      });
+      const claim = (claimName: string, size: string, storageClassName: string | undefined) =>
+        volumeClaimTemplate({
+          name: claimName,
+          size,
+          storageClassName,
+          labels: { ...objectLabels, [CASSANDRA_RACK_LABEL]: rack.name },
+        });
       statefulSets[rack.name] = new k8s.KubeStatefulSet(this, `StatefulSet-${rack.name}`, {
         metadata: {
           name: rack.statefulSetName,

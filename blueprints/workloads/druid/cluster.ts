@@ -3,6 +3,7 @@
  * Overlords, Brokers and Routers as Deployments; Historicals (optionally in tiers) and ingestion workers
  * (MiddleManagers or Indexers) as StatefulSets on fast volumes.
  */
+import { volumeClaimTemplate } from '../../../lib/k8s/storage';
 import { Chart, Size } from 'cdk8s';
 import { ContainerResources, Cpu, k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
@@ -1390,14 +1391,12 @@ export class KataDruidCluster extends Construct implements INetworkEndpoint {
         selector: { matchLabels: p.labels.selector },
         template,
         volumeClaimTemplates: [
-          {
-            metadata: { name: 'data', labels: p.labels.selector },
-            spec: {
-              accessModes: ['ReadWriteOnce'],
-              ...(p.storage?.storageClassName ? { storageClassName: p.storage.storageClassName } : {}),
-              resources: { requests: { storage: k8s.Quantity.fromString(p.storage!.quantity) } },
-            },
-          },
+          volumeClaimTemplate({
+            name: 'data',
+            size: p.storage!.quantity,
+            storageClassName: p.storage?.storageClassName,
+            labels: p.labels.selector,
+          }),
         ],
       },
     });

@@ -1,4 +1,5 @@
 /** `KataKafkaBrokers`: Apache Kafka in KRaft mode in Kata VMs, with dedicated controllers and fast storage per broker. */
+import { volumeClaimTemplate } from '../../../lib/k8s/storage';
 import { Chart, Duration, JsonPatch, Size } from 'cdk8s';
 import { ContainerResources, Cpu, k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
@@ -1084,14 +1085,12 @@ export class KataKafkaBrokers extends Construct implements IKafkaEndpoint {
         selector: { matchLabels: r.labels.selector },
         template,
         volumeClaimTemplates: [
-          {
-            metadata: { name: 'data', labels: r.labels.selector },
-            spec: {
-              accessModes: ['ReadWriteOnce'],
-              ...(r.storageClassName ? { storageClassName: r.storageClassName } : {}),
-              resources: { requests: { storage: k8s.Quantity.fromString(r.storage) } },
-            },
-          },
+          volumeClaimTemplate({
+            name: 'data',
+            size: r.storage,
+            storageClassName: r.storageClassName,
+            labels: r.labels.selector,
+          }),
         ],
       },
     });

@@ -1,4 +1,5 @@
 /** `KataVaultCluster`: a highly available HashiCorp Vault in Kata VMs, with TLS on every hop. */
+import { volumeClaimTemplate } from '../../../lib/k8s/storage';
 import { ApiObject, Chart, Duration, Size } from 'cdk8s';
 import { ContainerResources, Cpu, k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
@@ -699,18 +700,8 @@ export class KataVaultCluster extends Construct implements INetworkEndpoint {
       ...(p.priorityClassName ? { priorityClassName: p.priorityClassName } : {}),
     });
 
-    const claim = (
-      claimName: string,
-      size: string,
-      storageClassName: string | undefined,
-    ): k8s.KubePersistentVolumeClaimProps => ({
-      metadata: { name: claimName, labels: { ...this.selector } },
-      spec: {
-        accessModes: ['ReadWriteOnce'],
-        resources: { requests: { storage: k8s.Quantity.fromString(size) } },
-        ...(storageClassName ? { storageClassName } : {}),
-      },
-    });
+    const claim = (claimName: string, size: string, storageClassName: string | undefined) =>
+      volumeClaimTemplate({ name: claimName, size, storageClassName, labels: this.selector });
     const claims = [
       ...(dataSize ? [claim('data', dataSize, dataClass)] : []),
       ...(auditSize ? [claim('audit', auditSize, auditClass)] : []),

@@ -1,5 +1,5 @@
 import { Chart, Size, Testing } from 'cdk8s';
-import { Cpu } from 'cdk8s-plus-28';
+import { Cpu, k8s } from 'cdk8s-plus-28';
 import fc from 'fast-check';
 import { validateImage, parseImage } from '../../../lib/k8s/image';
 import { resolveResources, sizeToMiB, sizeToQuantity, toResourceRequirements } from '../../../lib/k8s/units';
@@ -11,6 +11,7 @@ import { configFiles, configHash, renderProperties } from '../../../lib/k8s/conf
 import { containerSpec, httpProbe } from '../../../lib/k8s/container';
 import { sandboxedPodTemplate } from '../../../lib/k8s/pod';
 import { restrictedNamespace } from '../../../lib/k8s/namespace';
+import { volumeClaimTemplate } from '../../../lib/k8s/storage';
 import { Sandbox } from '../../../lib/sandbox/sandbox';
 
 describe('images', () => {
@@ -319,6 +320,34 @@ describe('sandboxed pods', () => {
     restrictedNamespace(chart, 'ns', 'apps');
     expect(Testing.synth(chart)[0]).toMatchObject({
       metadata: { name: 'apps', labels: { 'pod-security.kubernetes.io/enforce': 'restricted' } },
+    });
+  });
+});
+
+describe('volume claim templates', () => {
+  test('ReadWriteOnce, size, optional class and labels', () => {
+    expect(
+      k8s.toJson_KubePersistentVolumeClaimProps(volumeClaimTemplate({ name: 'data', size: '20Gi' })),
+    ).toEqual({
+      metadata: { name: 'data' },
+      spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '20Gi' } } },
+    });
+    expect(
+      k8s.toJson_KubePersistentVolumeClaimProps(
+        volumeClaimTemplate({
+          name: 'log',
+          size: '5Gi',
+          storageClassName: 'local-nvme',
+          labels: { app: 'x' },
+        }),
+      ),
+    ).toEqual({
+      metadata: { name: 'log', labels: { app: 'x' } },
+      spec: {
+        accessModes: ['ReadWriteOnce'],
+        storageClassName: 'local-nvme',
+        resources: { requests: { storage: '5Gi' } },
+      },
     });
   });
 });
